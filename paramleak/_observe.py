@@ -1,0 +1,126 @@
+"""A pydantic plugin that records what reaches validation, while a recording is open."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic_core import ValidationError
+
+Outcome = Literal["pending", "valid", "invalid", "raised"]
+
+_armed = os.environ.get("PARAMLEAK_OBSERVE") == "1"
+_recording: ContextVar[list[Validation] | None] = ContextVar("paramleak_recording", default=None)
+_open = threading.local()
+
+
+@dataclass
+class Validation:
+    """One call into a validator. ``input`` is a snapshot: mappings copied, JSON parsed."""
+
+    schema: str
+    schema_kind: str
+    input: Any
+    outcome: Outcome = "pending"
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def arm() -> None:
+    """Observe every pydantic validator built after this call."""
+    global _armed
+    _armed = True
+
+
+def is_armed() -> bool:
+    return _armed
+
+
+@contextmanager
+def recording() -> Iterator[list[Validation]]:
+    """Collect the validations made while the block runs (its context and worker threads)."""
+    records: list[Validation] = []
+    token = _recording.set(records)
+    try:
+        yield records
+    finally:
+        _recording.reset(token)
+
+
+def _snapshot(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+class _Handler:
+    def __init__(self, schema: str, schema_kind: str, source: str) -> None:
+        self.schema = schema
+        self.schema_kind = schema_kind
+        self.source = source
+
+    def on_enter(self, input: Any, **kwargs: Any) -> None:
+        records = _recording.get()
+        stack: list[Validation | None] = _stack()
+        if records is None:
+            stack.append(None)
+            return
+        if self.source == "json":
+            try:
+                input = json.loads(input)
+            except (ValueError, TypeError, RecursionError):
+                pass
+        record = Validation(self.schema, self.schema_kind, _snapshot(input))
+        records.append(record)
+        stack.append(record)
+
+    def on_success(self, result: Any) -> None:
+        record = _stack().pop()
+        if record is not None:
+            record.outcome = "valid"
+
+    def on_error(self, error: ValidationError) -> None:
+        record = _stack().pop()
+        if record is not None:
+            record.outcome = "invalid"
+            record.errors = [
+                {"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in error.errors()
+            ]
+
+    def on_exception(self, exception: Exception) -> None:
+        record = _stack().pop()
+        if record is not None:
+            record.outcome = "raised"
+
+
+def _stack() -> list[Validation | None]:
+    stack: list[Validation | None] | None = getattr(_open, "stack", None)
+    if stack is None:
+        stack = _open.stack = []
+    return stack
+
+
+class _Plugin:
+    """Registered under the ``pydantic`` entry-point group as ``paramleak``."""
+
+    def new_schema_validator(
+        self,
+        schema: Any,
+        schema_type: Any,
+        schema_type_path: Any,
+        schema_kind: str,
+        config: Any,
+        plugin_settings: Any,
+    ) -> tuple[_Handler | None, _Handler | None, None]:
+        if not _armed:
+            return None, None, None
+        name = f"{schema_type_path.module}.{schema_type_path.name}"
+        return _Handler(name, schema_kind, "python"), _Handler(name, schema_kind, "json"), None
+
+
+plugin = _Plugin()

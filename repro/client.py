@@ -1,0 +1,66 @@
+"""A synchronous client for an in-process app, over ``httpx.ASGITransport``.
+
+Hypothesis tests and the matrix are synchronous; each client owns a private event loop and
+drives the async httpx client on it, one request at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI
+
+
+class Omitted:
+    """No request body at all, as opposed to ``{}``."""
+
+    def __repr__(self) -> str:
+        return "OMITTED"
+
+
+OMITTED = Omitted()
+Body = Omitted | dict[str, Any]
+
+
+def run_path(trigger_id: str) -> str:
+    return f"/v1/code/triggers/{quote(trigger_id, safe='')}/run"
+
+
+class Client:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._loop = asyncio.new_event_loop()
+        self._http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://routines.test"
+        )
+
+    def request(self, method: str, path: str, body: Body = OMITTED) -> httpx.Response:
+        json = None if isinstance(body, Omitted) else body
+        return self._loop.run_until_complete(self._http.request(method, path, json=json))
+
+    def run(self, trigger_id: str, body: Body = OMITTED) -> httpx.Response:
+        return self.request("POST", run_path(trigger_id), body)
+
+    def run_counts(self) -> dict[str, int]:
+        response = self.request("GET", "/v1/code/triggers")
+        response.raise_for_status()
+        return {trigger["id"]: trigger["run_count"] for trigger in response.json()["data"]}
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._http.aclose())
+        self._loop.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,117 @@
+"""Probes: observe each registry property on a live app, from outside, for one input.
+
+Every probe sends plain HTTP requests through ``Client`` and reads only responses, the
+trigger list and (for ``path_reaches_body_validation``) paramleak's record of what reached
+pydantic validation. A response that fits none of the outcomes a property allows raises
+``UnexpectedResponse``: a probe never guesses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import httpx
+
+from paramleak import Validation, is_armed, recording
+from repro.client import OMITTED, Body, Client
+
+SEED_STATUS = 400
+SEED_BODY = (
+    b'{"type":"error","error":{"type":"invalid_request_error",'
+    b'"message":"trigger_id: Extra inputs are not permitted"}}'
+)
+PATH_PARAM = "trigger_id"
+DECLARED_BODY_FIELDS = frozenset({"note"})
+
+
+class UnexpectedResponse(AssertionError):
+    def __init__(self, what: str, response: httpx.Response) -> None:
+        request = response.request
+        super().__init__(
+            f"{what}: {request.method} {request.url.path} answered "
+            f"{response.status_code} {response.content!r}"
+        )
+
+
+class ObserverNotArmed(RuntimeError):
+    pass
+
+
+def rejects_valid_run(client: Client, trigger_id: str, body: Body = OMITTED) -> bool:
+    """Run an existing trigger with a valid body: True if it gets the seed's exact 400."""
+    response = client.run(trigger_id, body)
+    if response.status_code == 200 and response.json()["trigger_id"] == trigger_id:
+        return False
+    if (response.status_code, response.content) == (SEED_STATUS, SEED_BODY):
+        return True
+    raise UnexpectedResponse("a valid run neither ran nor got the seed's 400", response)
+
+
+def path_reaches_body_validation(client: Client, trigger_id: str, note: str) -> bool:
+    """True if the path's trigger id is in the input of the validator that reads the body.
+
+    The body validator is found, not assumed: it is whichever validation received the
+    request's unique ``note``. Then every request shape (body with the note, ``{}``,
+    omitted) is checked for the path value reaching a validation of that same schema.
+    """
+    if not is_armed():
+        raise ObserverNotArmed("call paramleak.arm() before the app is imported")
+    with recording() as seen:
+        client.run(trigger_id, {"note": note})
+        client.run(trigger_id, {})
+        client.run(trigger_id)
+    body_schemas = {v.schema for v in seen if _contains(v.input, note)}
+    if not body_schemas:
+        raise ObserverNotArmed(
+            f"no recorded validation received the body; saw {_describe(seen)}: "
+            "was the app imported before paramleak.arm()?"
+        )
+    return any(v.schema in body_schemas and _contains(v.input, trigger_id) for v in seen)
+
+
+def unknown_body_field(
+    client: Client, trigger_id: str, field: str, value: Any
+) -> Literal["rejected", "dropped"]:
+    """Run with a body field the model does not declare: rejected by name, or dropped."""
+    response = client.run(trigger_id, {field: value})
+    if response.status_code == 200 and response.json()["note"] is None:
+        return "dropped"
+    if response.status_code == 400 and _error_names(response, field):
+        return "rejected"
+    raise UnexpectedResponse(f"an unknown field {field!r} was neither dropped nor rejected", response)
+
+
+def body_overrides_path(client: Client, path_trigger: str, other_trigger: str) -> bool:
+    """Run ``path_trigger`` with ``{"trigger_id": other_trigger}``: True if the other ran."""
+    before = client.run_counts()
+    response = client.run(path_trigger, {PATH_PARAM: other_trigger})
+    after = client.run_counts()
+    ran = {tid for tid, count in after.items() if count != before.get(tid, 0)}
+    if response.status_code == 200 and len(ran) == 1:
+        return ran == {other_trigger}
+    if response.status_code == 400 and not ran:
+        return False
+    raise UnexpectedResponse(f"a run changed the run counts of {sorted(ran)}", response)
+
+
+def _error_names(response: httpx.Response, field: str) -> bool:
+    try:
+        message = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return f"{field}: Extra inputs are not permitted" in str(message)
+
+
+def _contains(value: Any, needle: str) -> bool:
+    if isinstance(value, str):
+        return value == needle
+    if isinstance(value, dict):
+        return any(_contains(k, needle) or _contains(v, needle) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_contains(item, needle) for item in value)
+    return False
+
+
+def _describe(seen: list[Validation]) -> str:
+    return json.dumps([v.schema for v in seen]) if seen else "none"

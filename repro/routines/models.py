@@ -1,0 +1,45 @@
+"""Request models shared by the variants. Every one of them derives from a strict base.
+
+``StrictModel`` is what real services do: forbid unknown fields everywhere, so that a
+client's typo is an error and not a silently ignored field.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from repro.routines.cron import CronExpression
+from repro.routines.store import TRIGGER_ID_PATTERN
+
+TriggerId = Annotated[str, Field(pattern=TRIGGER_ID_PATTERN)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunRequest(StrictModel):
+    """The body of ``POST /v1/code/triggers/{trigger_id}/run``: nothing is required."""
+
+    note: str | None = Field(default=None, max_length=200)
+
+
+class CreateTriggerRequest(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+    cron_expression: str | None = None
+    run_once_at: AwareDatetime | None = None
+
+    @field_validator("cron_expression")
+    @classmethod
+    def _parse_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            CronExpression.parse(value)
+        return value
+
+
+class TriggerPath(StrictModel):
+    """The path parameters of a single-trigger route, validated on their own."""
+
+    trigger_id: TriggerId
