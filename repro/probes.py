@@ -22,7 +22,6 @@ SEED_BODY = (
     b'"message":"trigger_id: Extra inputs are not permitted"}}'
 )
 PATH_PARAM = "trigger_id"
-DECLARED_BODY_FIELDS = frozenset({"note"})
 
 
 class UnexpectedResponse(AssertionError):

@@ -51,16 +51,16 @@ def error_response(
     return JSONResponse(content, status_code=status_code, headers=headers)
 
 
-def validation_message(errors: Iterable[Mapping[str, Any]]) -> str:
+def validation_message(errors: Iterable[Mapping[str, Any]], *, from_fastapi: bool) -> str:
     """``<loc>: <msg>`` for each error, ``; ``-joined, as the seed shows it.
 
-    FastAPI prefixes body locations with ``body``; the prefix is dropped so that a field
-    reads the same whichever layer validated it.
+    FastAPI prefixes body locations with ``body``; that prefix is dropped so that a field
+    reads the same whichever layer validated it. A pydantic error's loc is kept whole.
     """
     parts = []
     for error in errors:
         loc = [str(part) for part in error["loc"]]
-        if loc[:1] == ["body"]:
+        if from_fastapi and loc[:1] == ["body"]:
             loc = loc[1:]
         parts.append(f"{'.'.join(loc)}: {error['msg']}" if loc else str(error["msg"]))
     return "; ".join(parts)
@@ -118,7 +118,8 @@ def install_error_envelope(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, (ValidationError, RequestValidationError))
-        return error_response(400, validation_message(exc.errors()))
+        from_fastapi = isinstance(exc, RequestValidationError)
+        return error_response(400, validation_message(exc.errors(), from_fastapi=from_fastapi))
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
