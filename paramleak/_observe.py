@@ -6,7 +6,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -71,10 +71,8 @@ class _Handler:
             stack.append(None)
             return
         if self.source == "json":
-            try:
+            with suppress(ValueError, TypeError, RecursionError):
                 input = json.loads(input)
-            except (ValueError, TypeError, RecursionError):
-                pass
         record = Validation(self.schema, self.schema_kind, _snapshot(input))
         records.append(record)
         stack.append(record)

@@ -10,29 +10,30 @@ import argparse
 import sys
 import warnings
 
-import paramleak
+from rich.console import Console
+from rich.table import Table
 
-# Observe validators built from here on: the variants are imported after this line.
+import paramleak
+from repro import PROPERTIES, matrix
+
+# Observe validators built from here on: no variant module has been imported yet.
 paramleak.arm()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m repro", description=__doc__)
-    parser.add_argument(
-        "--markdown", action="store_true", help="print the README's matrix and exit"
-    )
+    parser.add_argument("--markdown", action="store_true", help="print the README's matrix")
     args = parser.parse_args(argv)
-
-    from repro import matrix
 
     if args.markdown:
         print(matrix.markdown())
         return 0
 
-    # The seed page's sample (fixes/handler_merge/wrong_nested_config.py) warns on import;
-    # the matrix shows what it does instead.
-    warnings.filterwarnings("ignore", "Support for class-based `config`", DeprecationWarning)
-    rows = matrix.observe_all()
+    with warnings.catch_warnings():
+        # The seed page's sample (fixes/handler_merge/wrong_nested_config.py) warns on
+        # import; the matrix shows what it does instead.
+        warnings.filterwarnings("ignore", "Support for class-based `config`", DeprecationWarning)
+        rows = matrix.observe_all()
     _print(rows)
     failed = [row for row in rows if row.mismatches]
     for row in failed:
@@ -41,23 +42,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print(rows: list[matrix.Row]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from repro import PROPERTIES
-    from repro.matrix import COLUMNS, cell
-
     table = Table(title="Every variant run live: observed, checked against the registry")
-    table.add_column("variant", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("mechanism", no_wrap=True)
-    for column in COLUMNS.values():
+    for column in ("variant", "kind", "mechanism"):
+        table.add_column(column, no_wrap=True)
+    for column in matrix.COLUMNS.values():
         table.add_column(column)
     for row in rows:
         cells = [row.variant.name, row.variant.kind, row.variant.mechanism]
         for prop in PROPERTIES:
-            declared = cell(row.variant.expect[prop])  # type: ignore[literal-required]
-            observed = cell(row.observed[prop])
+            declared = matrix.cell(row.variant.expect[prop])  # type: ignore[literal-required]
+            observed = matrix.cell(row.observed[prop])
             if declared == observed:
                 cells.append(f"{observed} [green]ok[/]")
             else:

@@ -14,8 +14,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from repro.routines.app import RUN, TRIGGERS, create_routines_app, create_trigger, read_router
-from repro.routines.app import run_trigger
+from repro.routines.app import (
+    RUN,
+    TRIGGERS,
+    create_routines_app,
+    create_trigger,
+    read_router,
+    run_trigger,
+)
 from repro.routines.errors import read_json_object
 from repro.routines.models import CreateTriggerRequest, RunRequest
 from repro.routines.scheduler import Clock, system_clock

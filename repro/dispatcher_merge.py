@@ -16,8 +16,16 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from repro.routines.app import RUN, TRIGGER, TRIGGERS, create_routines_app, create_trigger
-from repro.routines.app import find_trigger, list_triggers, run_trigger
+from repro.routines.app import (
+    RUN,
+    TRIGGER,
+    TRIGGERS,
+    create_routines_app,
+    create_trigger,
+    find_trigger,
+    list_triggers,
+    run_trigger,
+)
 from repro.routines.errors import read_json_object
 from repro.routines.models import CreateTriggerRequest, RunRequest, StrictModel, TriggerId
 from repro.routines.scheduler import Clock, system_clock

@@ -78,7 +78,9 @@ def unknown_body_field(
         return "dropped"
     if response.status_code == 400 and _error_names(response, field):
         return "rejected"
-    raise UnexpectedResponse(f"an unknown field {field!r} was neither dropped nor rejected", response)
+    raise UnexpectedResponse(
+        f"an unknown field {field!r} was neither dropped nor rejected", response
+    )
 
 
 def body_overrides_path(client: Client, path_trigger: str, other_trigger: str) -> bool:

@@ -10,8 +10,8 @@ Fixes: ``fixes/route_rewrite/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -35,7 +35,7 @@ class PathInBodyRequest(Request):
 
 
 class PathInBodyRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def rewriting_handler(request: Request) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from repro import VARIANTS, Variant
 from repro.client import Client
 
 
-def variants(where: Callable[[Variant], bool] = lambda v: True) -> list[object]:
+def variants(where: Callable[[Variant], bool] = lambda v: True) -> list[Any]:
     """``pytest.param`` per registered variant that ``where`` selects, id'd by name."""
     selected = [pytest.param(v, id=v.name) for v in VARIANTS if where(v)]
     assert selected, "the selection matches no registered variant"

@@ -46,7 +46,11 @@ def test_wrong_method_is_405_with_allow(client: Client) -> None:
 
 @pytest.mark.parametrize("variant", variants())
 def test_unknown_route_is_404_not_found(client: Client) -> None:
-    assert error(client.request("GET", "/v1/code/routines")) == (404, "not_found_error", "Not Found")
+    assert error(client.request("GET", "/v1/code/routines")) == (
+        404,
+        "not_found_error",
+        "Not Found",
+    )
 
 
 @pytest.mark.parametrize("variant", variants())

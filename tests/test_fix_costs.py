@@ -45,7 +45,10 @@ def test_separate_path_model_keeps_rejecting_a_misspelled_note(client: Client) -
     assert response.status_code == 400
     assert response.json() == {
         "type": "error",
-        "error": {"type": "invalid_request_error", "message": "nte: Extra inputs are not permitted"},
+        "error": {
+            "type": "invalid_request_error",
+            "message": "nte: Extra inputs are not permitted",
+        },
     }
     assert client.run_counts() == {EXAMPLE_TRIGGER_ID: 0}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import repro.matrix
-from repro import VARIANTS, FIXED
+from repro import FIXED, VARIANTS
 from repro.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]

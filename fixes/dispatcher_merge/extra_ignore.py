@@ -6,10 +6,7 @@ declare: the path's ``trigger_id``, and a client's misspelled field alike.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 from pydantic import ConfigDict
 
 from repro.dispatcher_merge import ACTIONS, Action, endpoint, run_action
@@ -22,7 +19,10 @@ class LenientRunRequest(RunRequest):
     model_config = ConfigDict(extra="ignore")
 
 
-LENIENT_ACTIONS = {**ACTIONS, "run": Action("POST", ACTIONS["run"].path, LenientRunRequest, run_action)}
+LENIENT_ACTIONS = {
+    **ACTIONS,
+    "run": Action("POST", ACTIONS["run"].path, LenientRunRequest, run_action),
+}
 
 router = APIRouter()
 for name, action in LENIENT_ACTIONS.items():

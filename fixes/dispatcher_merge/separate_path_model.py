@@ -15,8 +15,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from repro.dispatcher_merge import ListInput
-from repro.routines.app import RUN, TRIGGER, TRIGGERS, create_routines_app, create_trigger
-from repro.routines.app import find_trigger, list_triggers, run_trigger
+from repro.routines.app import (
+    RUN,
+    TRIGGER,
+    TRIGGERS,
+    create_routines_app,
+    create_trigger,
+    find_trigger,
+    list_triggers,
+    run_trigger,
+)
 from repro.routines.errors import read_json_object
 from repro.routines.models import CreateTriggerRequest, RunRequest, StrictModel, TriggerPath
 from repro.routines.scheduler import Clock, system_clock

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -68,7 +69,7 @@ def find_trigger(request: Request, trigger_id: str) -> Trigger:
 
 
 def list_triggers(request: Request) -> JSONResponse:
-    return JSONResponse({"data": [trigger.to_json() for trigger in store_of(request).list()]})
+    return JSONResponse({"data": [trigger.to_json() for trigger in store_of(request).all()]})
 
 
 def create_trigger(request: Request, spec: CreateTriggerRequest) -> JSONResponse:

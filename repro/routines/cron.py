@@ -41,7 +41,7 @@ class CronExpression:
             raise ValueError(f"expected 5 fields, got {len(parts)}")
         values = [
             _parse_field(part, name, low, high)
-            for part, (name, low, high) in zip(parts, _FIELDS)
+            for part, (name, low, high) in zip(parts, _FIELDS, strict=True)
         ]
         expression = cls(
             text=" ".join(parts),

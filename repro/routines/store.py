@@ -114,7 +114,7 @@ class TriggerStore:
         with self._lock:
             return self._triggers.get(trigger_id)
 
-    def list(self) -> list[Trigger]:
+    def all(self) -> list[Trigger]:
         with self._lock:
             return list(self._triggers.values())
 
