@@ -24,7 +24,11 @@ SEED_BODY = (
 PATH_PARAM = "trigger_id"
 
 
-class UnexpectedResponse(AssertionError):
+class ProbeError(AssertionError):
+    """A probe could not observe its property: the app answered outside every outcome."""
+
+
+class UnexpectedResponse(ProbeError):
     def __init__(self, what: str, response: httpx.Response) -> None:
         request = response.request
         super().__init__(
@@ -33,8 +37,8 @@ class UnexpectedResponse(AssertionError):
         )
 
 
-class ObserverNotArmed(RuntimeError):
-    pass
+class ObserverNotArmed(ProbeError):
+    """No validation was recorded: the app was imported before ``paramleak.arm()``."""
 
 
 def rejects_valid_run(client: Client, trigger_id: str, body: Body = OMITTED) -> bool:

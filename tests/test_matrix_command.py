@@ -5,10 +5,14 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from fastapi import Request, Response
+from fastapi.responses import PlainTextResponse
 
+import repro.__main__
 import repro.matrix
 from repro import FIXED, VARIANTS
 from repro.__main__ import main
@@ -32,7 +36,7 @@ def test_main_command_exits_one_naming_a_declaration_reality_contradicts(
 ) -> None:
     seed = VARIANTS[0]
     claimed_fixed = dataclasses.replace(seed, expect=FIXED)
-    monkeypatch.setattr(repro.matrix, "VARIANTS", (claimed_fixed,))
+    monkeypatch.setattr(repro.__main__, "VARIANTS", (claimed_fixed,))
 
     assert main([]) == 1
     out, err = capsys.readouterr()
@@ -43,3 +47,44 @@ def test_main_command_exits_one_naming_a_declaration_reality_contradicts(
 def test_markdown_prints_the_readme_matrix(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--markdown"]) == 0
     assert capsys.readouterr().out == repro.matrix.markdown() + "\n"
+
+
+def test_main_command_runs_only_the_variants_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["handler_merge/separate_path_model"]) == 0
+    out = capsys.readouterr().out
+    assert "handler_merge/separate_path_model" in out
+    assert "dispatcher_merge" not in out
+
+
+def test_main_command_refuses_an_unknown_variant_with_exit_two(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["handler_merge/typo"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown variant handler_merge/typo; known: handler_merge, " in err
+
+
+def test_main_command_reports_a_variant_answering_outside_every_outcome(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = VARIANTS[0]
+    app = seed.create_app()
+
+    @app.middleware("http")
+    async def teapot(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method == "POST" and request.url.path.endswith("/run"):
+            return PlainTextResponse("no", status_code=418)
+        return await call_next(request)
+
+    monkeypatch.setattr(repro.__main__, "VARIANTS", (seed,))
+    monkeypatch.setattr(type(seed), "create_app", lambda self: app)
+
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"MISMATCH {seed.name}: ")
+    assert "rejects_valid_run: a valid run neither ran nor got the seed's 400: POST" in err
+    assert "answered 418 b'no'" in err
