@@ -17,9 +17,24 @@ _FIELDS = (
     ("month", 1, 12),
     ("day of week", 0, 7),
 )
-# A schedule that matches nothing within this many days never matches (28 years repeats
-# every calendar, weekdays included).
-_SEARCH_DAYS = 366 * 28
+# The Gregorian calendar, weekdays included, repeats every 400 years (146,097 days): a
+# schedule that matches nothing in that span never matches. (28 years is not enough: a
+# century year like 2100 is not a leap year.)
+_SEARCH_DAYS = 146_097
+_MONTH_DAYS = {
+    1: 31,
+    2: 29,
+    3: 31,
+    4: 30,
+    5: 31,
+    6: 30,
+    7: 31,
+    8: 31,
+    9: 30,
+    10: 31,
+    11: 30,
+    12: 31,
+}
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,7 @@ class CronExpression:
             days_restricted=not parts[2].startswith("*"),
             weekdays_restricted=not parts[4].startswith("*"),
         )
-        if expression.next_after(datetime(2000, 1, 1, tzinfo=timezone.utc)) is None:
+        if expression._never_fires():
             raise ValueError("never fires")
         return expression
 
@@ -61,19 +76,35 @@ class CronExpression:
         """The first matching minute strictly after ``moment`` (UTC), or None if none."""
         start = moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
         start += timedelta(minutes=1)
-        for offset in range(_SEARCH_DAYS):
-            day = start.date() + timedelta(days=offset)
-            if not self._matches_day(day):
+        day, last = start.date(), start.date() + timedelta(days=_SEARCH_DAYS)
+        while day <= last:
+            if day.month not in self.months:
+                day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
                 continue
-            first_day = offset == 0
-            for hour in self.hours:
-                if first_day and hour < start.hour:
-                    continue
-                for minute in self.minutes:
-                    if first_day and hour == start.hour and minute < start.minute:
+            if self._matches_day(day):
+                first_day = day == start.date()
+                for hour in self.hours:
+                    if first_day and hour < start.hour:
                         continue
-                    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc)
+                    for minute in self.minutes:
+                        if first_day and hour == start.hour and minute < start.minute:
+                            continue
+                        return datetime(
+                            day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc
+                        )
+            day += timedelta(days=1)
         return None
+
+    def _never_fires(self) -> bool:
+        """No (month, day) pair exists, and weekdays cannot rescue it.
+
+        With both day fields restricted, any weekday in any month matches. Otherwise a day
+        must be a real date; every real date (29 February too) falls on every weekday
+        within 400 years, so the weekday field alone never makes a schedule impossible.
+        """
+        if self.days_restricted and self.weekdays_restricted:
+            return False
+        return not any(day <= _MONTH_DAYS[month] for month in self.months for day in self.days)
 
     def _matches_day(self, day: date) -> bool:
         if day.month not in self.months:

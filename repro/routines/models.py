@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from repro.routines.cron import CronExpression
 from repro.routines.store import TRIGGER_ID_PATTERN
@@ -37,6 +37,12 @@ class CreateTriggerRequest(StrictModel):
         if value is not None:
             CronExpression.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> CreateTriggerRequest:
+        if self.cron_expression is not None and self.run_once_at is not None:
+            raise ValueError("give cron_expression or run_once_at, not both")
+        return self
 
 
 class TriggerPath(StrictModel):
