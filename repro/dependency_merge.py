@@ -8,7 +8,7 @@ input and is rejected as extra. Fixes: ``fixes/dependency_merge/``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -39,22 +39,31 @@ def validated(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     return dependency
 
 
-router = APIRouter()
+def write_routes(
+    dependency: Callable[[type[Any]], Callable[[Request], Awaitable[Any]]],
+) -> APIRouter:
+    """Create and run, each taking its model from ``dependency(Model)``."""
+    router = APIRouter()
+
+    # Defaults, not Annotated: the dependency is local, and annotations are strings here.
+    @router.post(TRIGGERS, status_code=201)
+    async def create_route(
+        request: Request,
+        spec: CreateTriggerRequest = Depends(dependency(CreateTriggerRequest)),  # noqa: B008
+    ) -> JSONResponse:
+        return create_trigger(request, spec)
+
+    @router.post(RUN)
+    async def run_route(
+        request: Request,
+        run: RunRequest = Depends(dependency(RunRequest)),  # noqa: B008
+    ) -> JSONResponse:
+        return run_trigger(request, request.path_params["trigger_id"], run.note)
+
+    return router
 
 
-@router.post(TRIGGERS, status_code=201)
-async def create_route(
-    request: Request,
-    spec: Annotated[CreateTriggerRequest, Depends(validated(CreateTriggerRequest))],
-) -> JSONResponse:
-    return create_trigger(request, spec)
-
-
-@router.post(RUN)
-async def run_route(
-    request: Request, run: Annotated[RunRequest, Depends(validated(RunRequest))]
-) -> JSONResponse:
-    return run_trigger(request, request.path_params["trigger_id"], run.note)
+router = write_routes(validated)
 
 
 def create_app(clock: Clock = system_clock) -> FastAPI:

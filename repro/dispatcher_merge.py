@@ -8,7 +8,7 @@ forbids it: the seed's "list and get work, run fails". Fixes: ``fixes/dispatcher
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,9 +76,14 @@ def endpoint(action: Action) -> Callable[[Request], Awaitable[JSONResponse]]:
     return dispatch
 
 
-router = APIRouter()
-for name, action in ACTIONS.items():
-    router.add_api_route(action.path, endpoint(action), methods=[action.method], name=name)
+def router_for(actions: Mapping[str, Action]) -> APIRouter:
+    router = APIRouter()
+    for name, action in actions.items():
+        router.add_api_route(action.path, endpoint(action), methods=[action.method], name=name)
+    return router
+
+
+router = router_for(ACTIONS)
 
 
 def create_app(clock: Clock = system_clock) -> FastAPI:

@@ -11,7 +11,9 @@ from repro import PROPERTIES, VARIANTS, Variant
 from repro.client import OMITTED, Client
 from repro.probes import (
     ProbeError,
+    UnexpectedResponse,
     body_overrides_path,
+    json_field,
     path_reaches_body_validation,
     rejects_valid_run,
     unknown_body_field,
@@ -48,7 +50,10 @@ def observe(variant: Variant) -> Row:
     and the reason, so one odd variant never hides the rest of the matrix.
     """
     with Client(variant.create_app()) as client:
-        first, second = (_create(client, name) for name in ("nightly", "weekly"))
+        try:
+            first, second = _create(client, "nightly"), _create(client, "weekly")
+        except ProbeError as error:
+            return Row(variant, dict.fromkeys(PROPERTIES, UNEXPECTED), [f"create: {error}"])
         probes: dict[str, Callable[[], Any]] = {
             "rejects_valid_run": lambda: _same_for_omitted_and_empty(client, first),
             "path_reaches_body_validation": lambda: path_reaches_body_validation(
@@ -101,6 +106,7 @@ def cell(value: object) -> str:
 
 def _create(client: Client, name: str) -> str:
     response = client.request("POST", "/v1/code/triggers", {"name": name})
-    response.raise_for_status()
-    trigger_id: str = response.json()["id"]
+    trigger_id = json_field(response, "id") if response.status_code == 201 else None
+    if not isinstance(trigger_id, str):
+        raise UnexpectedResponse("creating a trigger failed", response)
     return trigger_id

@@ -44,7 +44,7 @@ class ObserverNotArmed(ProbeError):
 def rejects_valid_run(client: Client, trigger_id: str, body: Body = OMITTED) -> bool:
     """Run an existing trigger with a valid body: True if it gets the seed's exact 400."""
     response = client.run(trigger_id, body)
-    if response.status_code == 200 and _field(response, "trigger_id") == trigger_id:
+    if response.status_code == 200 and json_field(response, "trigger_id") == trigger_id:
         return False
     if (response.status_code, response.content) == (SEED_STATUS, SEED_BODY):
         return True
@@ -78,7 +78,7 @@ def unknown_body_field(
 ) -> Literal["rejected", "dropped"]:
     """Run with a body field the model does not declare: rejected by name, or dropped."""
     response = client.run(trigger_id, {field: value})
-    if response.status_code == 200 and _field(response, "note", default="absent") is None:
+    if response.status_code == 200 and json_field(response, "note", default="absent") is None:
         return "dropped"
     if response.status_code == 400 and _error_names(response, field):
         return "rejected"
@@ -100,7 +100,7 @@ def body_overrides_path(client: Client, path_trigger: str, other_trigger: str) -
     raise UnexpectedResponse(f"a run changed the run counts of {sorted(ran)}", response)
 
 
-def _field(response: httpx.Response, key: str, default: Any = None) -> Any:
+def json_field(response: httpx.Response, key: str, default: Any = None) -> Any:
     """``response.json()[key]``, or ``default`` if the body is not a JSON object with it."""
     try:
         body = response.json()
@@ -110,7 +110,7 @@ def _field(response: httpx.Response, key: str, default: Any = None) -> Any:
 
 
 def _error_names(response: httpx.Response, field: str) -> bool:
-    error = _field(response, "error")
+    error = json_field(response, "error")
     message = error.get("message") if isinstance(error, dict) else None
     return f"{field}: Extra inputs are not permitted" in str(message)
 

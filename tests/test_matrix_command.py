@@ -66,8 +66,19 @@ def test_main_command_refuses_an_unknown_variant_with_exit_two(
     assert "unknown variant handler_merge/typo; known: handler_merge, " in err
 
 
+@pytest.mark.parametrize(
+    ("broken_path", "problem"),
+    [
+        ("/run", "rejects_valid_run: a valid run neither ran nor got the seed's 400: POST"),
+        ("/triggers", "create: creating a trigger failed: POST /v1/code/triggers answered 418"),
+    ],
+    ids=["run", "create"],
+)
 def test_main_command_reports_a_variant_answering_outside_every_outcome(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    broken_path: str,
+    problem: str,
 ) -> None:
     seed = VARIANTS[0]
     app = seed.create_app()
@@ -76,7 +87,7 @@ def test_main_command_reports_a_variant_answering_outside_every_outcome(
     async def teapot(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.method == "POST" and request.url.path.endswith("/run"):
+        if request.method == "POST" and request.url.path.endswith(broken_path):
             return PlainTextResponse("no", status_code=418)
         return await call_next(request)
 
@@ -86,5 +97,5 @@ def test_main_command_reports_a_variant_answering_outside_every_outcome(
     assert main([]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"MISMATCH {seed.name}: ")
-    assert "rejects_valid_run: a valid run neither ran nor got the seed's 400: POST" in err
+    assert problem in err
     assert "answered 418 b'no'" in err

@@ -2,28 +2,20 @@
 
 The merge stays; the dependency asks pydantic (>= 2.11) to ignore extra keys at call time,
 ``model_validate(data, extra='ignore')``, so the path value is dropped inside validation,
-and so is any misspelled field a client sends to create or run.
+and so is any misspelled field a client sends to create or run. The routes are the bug's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
-from repro.routines.app import (
-    RUN,
-    TRIGGERS,
-    create_routines_app,
-    create_trigger,
-    read_router,
-    run_trigger,
-)
+from repro.dependency_merge import write_routes
+from repro.routines.app import create_routines_app, read_router
 from repro.routines.errors import read_json_object
-from repro.routines.models import CreateTriggerRequest, RunRequest
 from repro.routines.scheduler import Clock, system_clock
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,22 +29,7 @@ def validated(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     return dependency
 
 
-router = APIRouter()
-
-
-@router.post(TRIGGERS, status_code=201)
-async def create_route(
-    request: Request,
-    spec: Annotated[CreateTriggerRequest, Depends(validated(CreateTriggerRequest))],
-) -> JSONResponse:
-    return create_trigger(request, spec)
-
-
-@router.post(RUN)
-async def run_route(
-    request: Request, run: Annotated[RunRequest, Depends(validated(RunRequest))]
-) -> JSONResponse:
-    return run_trigger(request, request.path_params["trigger_id"], run.note)
+router = write_routes(validated)
 
 
 def create_app(clock: Clock = system_clock) -> FastAPI:

@@ -6,10 +6,12 @@ declare: the path's ``trigger_id``, and a client's misspelled field alike.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from dataclasses import replace
+
+from fastapi import FastAPI
 from pydantic import ConfigDict
 
-from repro.dispatcher_merge import ACTIONS, Action, endpoint, run_action
+from repro.dispatcher_merge import ACTIONS, router_for
 from repro.routines.app import create_routines_app
 from repro.routines.models import RunRequest
 from repro.routines.scheduler import Clock, system_clock
@@ -19,14 +21,9 @@ class LenientRunRequest(RunRequest):
     model_config = ConfigDict(extra="ignore")
 
 
-LENIENT_ACTIONS = {
-    **ACTIONS,
-    "run": Action("POST", ACTIONS["run"].path, LenientRunRequest, run_action),
-}
+LENIENT_ACTIONS = {**ACTIONS, "run": replace(ACTIONS["run"], model=LenientRunRequest)}
 
-router = APIRouter()
-for name, action in LENIENT_ACTIONS.items():
-    router.add_api_route(action.path, endpoint(action), methods=[action.method], name=name)
+router = router_for(LENIENT_ACTIONS)
 
 
 def create_app(clock: Clock = system_clock) -> FastAPI:
