@@ -50,6 +50,7 @@ def test_p1_valid_run_is_rejected_exactly_where_declared(
 @shares_app
 @given(trigger_id=trigger_ids(), note=notes(min_size=1))
 @example(trigger_id=EXAMPLE_TRIGGER_ID, note="nightly backfill")
+@example(trigger_id=EXAMPLE_TRIGGER_ID, note="trigger_id")  # the path model's key, as a value
 def test_p2_path_value_reaches_body_validation_exactly_where_declared(
     variant: Variant, client: Client, trigger_id: str, note: str
 ) -> None:
