@@ -12,6 +12,19 @@ Observation goes through pydantic's plugin API (entry-point group ``pydantic``).
 ``arm()`` is called, the plugin leaves every validator untouched and costs nothing.
 """
 
+from paramleak._audit import NotArmed, audit
+from paramleak._model import AppReport, Finding, ProbeRequest, Unchecked
 from paramleak._observe import Validation, arm, is_armed, recording
 
-__all__ = ["Validation", "arm", "is_armed", "recording"]
+__all__ = [
+    "AppReport",
+    "Finding",
+    "NotArmed",
+    "ProbeRequest",
+    "Unchecked",
+    "Validation",
+    "arm",
+    "audit",
+    "is_armed",
+    "recording",
+]

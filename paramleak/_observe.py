@@ -27,8 +27,10 @@ class Validation:
     schema: str
     schema_kind: str
     input: Any
+    schema_type: Any = field(default=None, repr=False, compare=False)
     outcome: Outcome = "pending"
     errors: list[dict[str, Any]] = field(default_factory=list)
+    result: Any = None
 
 
 def arm() -> None:
@@ -59,10 +61,11 @@ def _snapshot(value: Any) -> Any:
 
 
 class _Handler:
-    def __init__(self, schema: str, schema_kind: str, source: str) -> None:
+    def __init__(self, schema: str, schema_kind: str, source: str, schema_type: Any) -> None:
         self.schema = schema
         self.schema_kind = schema_kind
         self.source = source
+        self.schema_type = schema_type
 
     def on_enter(self, input: Any, **kwargs: Any) -> None:
         records = _recording.get()
@@ -73,7 +76,7 @@ class _Handler:
         if self.source == "json":
             with suppress(ValueError, TypeError, RecursionError):
                 input = json.loads(input)
-        record = Validation(self.schema, self.schema_kind, _snapshot(input))
+        record = Validation(self.schema, self.schema_kind, _snapshot(input), self.schema_type)
         records.append(record)
         stack.append(record)
 
@@ -81,6 +84,7 @@ class _Handler:
         record = _stack().pop()
         if record is not None:
             record.outcome = "valid"
+            record.result = result
 
     def on_error(self, error: ValidationError) -> None:
         record = _stack().pop()
@@ -118,7 +122,11 @@ class _Plugin:
         if not _armed:
             return None, None, None
         name = f"{schema_type_path.module}.{schema_type_path.name}"
-        return _Handler(name, schema_kind, "python"), _Handler(name, schema_kind, "json"), None
+        return (
+            _Handler(name, schema_kind, "python", schema_type),
+            _Handler(name, schema_kind, "json", schema_type),
+            None,
+        )
 
 
 plugin = _Plugin()
