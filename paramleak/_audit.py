@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import uuid
 from collections.abc import Mapping
@@ -256,6 +257,7 @@ class _RouteCheck:
             taken = f"rejected it ({', '.join(errors)})" if errors else "accepted it"
             what = f"{leak.param}={probe.values[leak.param]!r} reached {v.schema}, which {taken}"
         names = "; the response names it" if leak.param in probe.response.text else ""
+        source_file, source_line = _source(self.route.endpoint)
         return Finding(
             method=self.route.method,
             route=self.route.template,
@@ -265,6 +267,9 @@ class _RouteCheck:
             validator=v.schema,
             evidence=f"{what}; response {status}{names}",
             request=probe.request,
+            handler=f"{self.route.endpoint.__module__}.{self.route.endpoint.__qualname__}",
+            source_file=source_file,
+            source_line=source_line,
         )
 
     def _why_unchecked(self, probes: list[_Probe], values: dict[str, Any]) -> str | None:
@@ -340,3 +345,12 @@ def _attribute(result: Any, name: str) -> Any:
     if isinstance(result, dict):
         return result.get(name)
     return getattr(result, name, None)
+
+
+def _source(endpoint: Any) -> tuple[str | None, int | None]:
+    """Where the route's handler is defined, for SARIF and the table."""
+    try:
+        target = inspect.unwrap(endpoint)
+        return inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
+    except (TypeError, OSError):
+        return None, None

@@ -46,6 +46,9 @@ class Finding:
     validator: str
     evidence: str
     request: ProbeRequest
+    handler: str = ""
+    source_file: str | None = None
+    source_line: int | None = None
 
     def curl(self, base_url: str = "http://localhost:8000") -> str:
         return self.request.curl(base_url)

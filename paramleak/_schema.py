@@ -128,6 +128,16 @@ def _json_values() -> st.SearchStrategy[Any]:
     return st.recursive(scalars, lambda inner: st.lists(inner, max_size=2), max_leaves=4)
 
 
+def _first_settings() -> Any:
+    from hypothesis import Phase, settings
+
+    # The first value that fits, reproducibly; shrinking it would cost a second or more.
+    return settings(database=None, max_examples=500, derandomize=True, phases=[Phase.generate])
+
+
+_FIRST = _first_settings()
+
+
 def minimal_object(schema: dict[str, Any]) -> dict[str, Any] | None:
     """The smallest object body the schema allows: required properties only, or None if the
     schema is not an object with properties Hypothesis can fill deterministically."""
@@ -137,7 +147,7 @@ def minimal_object(schema: dict[str, Any]) -> dict[str, Any] | None:
     objects = [s for s in _options(schema, defs) if s.get("type") == "object" or "properties" in s]
     if not objects:
         return None
-    found: dict[str, Any] = find(_object_values(objects[0], defs), lambda _: True)
+    found: dict[str, Any] = find(_object_values(objects[0], defs), lambda _: True, settings=_FIRST)
     return found
 
 
@@ -175,7 +185,7 @@ def sentinel(
     Strings get a unique token when the schema allows one; otherwise (a pattern, a format)
     Hypothesis finds a matching value with at least a few distinct characters.
     """
-    from hypothesis import find, settings
+    from hypothesis import find
 
     token = uuid.uuid4().hex[:12]
     kind = schema.get("type")
@@ -198,7 +208,7 @@ def sentinel(
     return find(
         strings,
         lambda s: s not in avoid and (not isinstance(s, str) or len(set(s)) >= min(4, len(s))),
-        settings=settings(database=None, max_examples=500),
+        settings=_FIRST,
     )
 
 
