@@ -158,10 +158,21 @@ class _RouteCheck:
         return _Probe(values, body, request, response, list(seen))
 
     def _learn_body_schemas(self, probes: list[_Probe]) -> None:
+        """The body validators: whatever received every key of a body the client sent.
+
+        That is the model FastAPI or the handler validates the body with, and any model
+        built later from the body's fields (a service's command model). Not the response
+        model, whose input holds path values on purpose.
+        """
         for probe in probes:
             keys = probe.body_keys
             for v in probe.seen:
-                if keys and isinstance(v.input, dict) and keys <= set(v.input):
+                if (
+                    keys
+                    and isinstance(v.input, dict)
+                    and keys <= set(v.input)
+                    and v.schema_type is not self.route.response_type
+                ):
                     self.body_schemas.add(v.schema)
 
     def _leaks(self, probes: list[_Probe]) -> list[_Leak]:

@@ -40,6 +40,9 @@ class RouteInfo:
     body_schema: dict[str, Any] | None
     body_adapter: TypeAdapter[Any] | None
     endpoint: Any
+    # The type FastAPI validates the handler's return value with, if it does: its input
+    # holds path values on purpose and is never a body validator.
+    response_type: Any = None
 
     @property
     def label(self) -> str:
@@ -90,8 +93,12 @@ def _route_infos(route: Any, prefix: str) -> Iterator[RouteInfo]:
         for name, convertor in _PARAM.findall(template)
     )
     body_schema, body_adapter = _body(route)
+    response_field = getattr(route, "response_field", None)
+    response_type = getattr(getattr(response_field, "_type_adapter", None), "_type", None)
     for method in sorted(getattr(route, "methods", None) or ()):
-        yield RouteInfo(method, template, params, body_schema, body_adapter, route.endpoint)
+        yield RouteInfo(
+            method, template, params, body_schema, body_adapter, route.endpoint, response_type
+        )
 
 
 def _declared_path_params(route: Any) -> dict[str, dict[str, Any]]:

@@ -35,7 +35,9 @@ class Finding:
     ``kind`` is what happened to it: ``rejected`` (the request failed: the seed's 400,
     FastAPI's 422, another 4xx, or a 5xx; see ``status``), ``masked`` (validation took it
     and dropped or kept it, and the request succeeded), or ``override`` (a body field named
-    like the param replaced the path's value in what the handler validated).
+    like the param replaced the path's value in what the handler validated). An override
+    needs the leak, so it always comes with a ``rejected`` or ``masked`` finding for the
+    same param.
     """
 
     method: str

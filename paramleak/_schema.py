@@ -163,10 +163,19 @@ def _options(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any
 def field_schema(schema_type: Any, name: str) -> dict[str, Any] | None:
     """The JSON schema of field ``name`` of a validated type (a model, or FastAPI's body
     annotation), with its ``$defs``; None if the type has no such field."""
+    import warnings
+    from typing import Annotated, get_args, get_origin
+
     from pydantic import TypeAdapter
 
+    if get_origin(schema_type) is Annotated:
+        # FastAPI validates bodies as Annotated[Model, FieldInfo(...)]; the field's own
+        # settings (an alias) say nothing about the model's properties, and warn.
+        schema_type = get_args(schema_type)[0]
     try:
-        schema = TypeAdapter(schema_type).json_schema()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schema = TypeAdapter(schema_type).json_schema()
     except Exception:  # not every validated type can produce a JSON schema
         return None
     defs = schema.get("$defs", {})
