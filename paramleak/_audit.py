@@ -71,7 +71,9 @@ def audit(
     try:
         for route in discover(app):
             if route.method in WRITE_METHODS and route.params:
-                check_route(client, route, report, max_examples=max_examples, seed=seed)
+                check_route(
+                    client, route, report, max_examples=max_examples, seed=seed, headers=headers
+                )
     finally:
         client.close()
     return report
@@ -221,7 +223,9 @@ class _RouteCheck:
                 except ValueError:
                     assume(False)
             assume(all(str(v) for v in values.values()))
-            leaks = self._leaks([self._send(values, body)])
+            probe = self._send(values, body)
+            self._learn_body_schemas([probe])
+            leaks = self._leaks([probe])
             if leaks:
                 found.append(leaks[0])
                 raise _LeakFound

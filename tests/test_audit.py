@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Literal
+
 import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict
 
 import paramleak
 from repro import Variant
@@ -67,3 +72,31 @@ def test_audit_refuses_to_run_unarmed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(paramleak._audit, "is_armed", lambda: False)
     with pytest.raises(paramleak.NotArmed, match=r"paramleak\.arm\(\)"):
         paramleak.audit(object())
+
+
+class Escalate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    priority: Literal["low", "normal", "high"] = "normal"
+    reason: str | None = None
+
+
+def conditional_merge_app() -> FastAPI:
+    """Merges path params only for escalated tickets: the fixed probes never escalate."""
+    app = FastAPI()
+
+    @app.post("/tickets/{ticket_id}/escalate")
+    async def escalate(ticket_id: str, body: Escalate) -> dict[str, str]:
+        if body.priority == "high" and body.reason:
+            Escalate.model_validate({"ticket_id": ticket_id, **body.model_dump()})
+        return {"status": "queued"}
+
+    return app
+
+
+def test_search_finds_a_leak_the_fixed_probes_miss_and_shrinks_it() -> None:
+    report = paramleak.audit(conditional_merge_app(), max_examples=200, seed=1)
+
+    (finding,) = report.findings
+    assert (finding.param, finding.kind, finding.status) == ("ticket_id", "rejected", 500)
+    assert finding.request.body is not None
+    assert json.loads(finding.request.body) == {"priority": "high", "reason": "0"}
