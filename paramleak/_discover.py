@@ -15,7 +15,7 @@ _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 # Methods whose requests carry a body; the others have nothing to merge into a body model.
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _CONVERTOR_SCHEMAS: dict[str, dict[str, Any]] = {
-    "str": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
+    "str": {"type": "string", "minLength": 1},  # and no "/": values are drawn without it
     "path": {"type": "string", "minLength": 1},
     "int": {"type": "integer", "minimum": 0},
     "float": {"type": "number", "minimum": 0},

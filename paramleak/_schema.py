@@ -195,8 +195,8 @@ def sentinel(
     Hypothesis finds a matching value with at least a few distinct characters.
     """
     from hypothesis import find
+    from hypothesis.errors import NoSuchExample
 
-    token = uuid.uuid4().hex[:12]
     kind = schema.get("type")
     if kind == "integer" or convertor == "int":
         low, high = _bounds(schema, integer=True)
@@ -207,18 +207,27 @@ def sentinel(
     if convertor == "uuid" or schema.get("format") == "uuid":
         return str(uuid.uuid4())
     if "pattern" not in schema and "format" not in schema and "enum" not in schema:
-        value = "pl" + token + ("/x" + token[:4] if convertor == "path" else "")
-        max_size = schema.get("maxLength")
-        min_size = schema.get("minLength", 0)
-        if max_size is not None:
-            value = value[:max_size]
-        return value + "x" * max(0, min_size - len(value))
+        for _ in range(64):
+            value = _token_string(schema, convertor, uuid.uuid4().hex[:12])
+            if value not in avoid:
+                return value
     strings = from_schema(schema, no_slash=convertor != "path")
-    return find(
-        strings,
-        lambda s: s not in avoid and (not isinstance(s, str) or len(set(s)) >= min(4, len(s))),
-        settings=_FIRST,
-    )
+    try:  # distinctive if the schema allows: a "0" could be anything in a body
+        return find(strings, lambda s: s not in avoid and _distinctive(s), settings=_FIRST)
+    except NoSuchExample:
+        return find(strings, lambda s: s not in avoid, settings=_FIRST)
+
+
+def _token_string(schema: dict[str, Any], convertor: str, token: str) -> str:
+    value = "pl" + token + ("/x" + token[:4] if convertor == "path" else "")
+    max_size = schema.get("maxLength")
+    if max_size is not None:
+        value = value[:max_size]
+    return value + "x" * max(0, schema.get("minLength", 0) - len(value))
+
+
+def _distinctive(value: Any) -> bool:
+    return not isinstance(value, str) or (len(value) >= 6 and len(set(value)) >= 4)
 
 
 def _pick(low: Any, high: Any, preferred: Any) -> Any:
