@@ -223,7 +223,8 @@ def _token_string(schema: dict[str, Any], convertor: str, token: str) -> str:
     max_size = schema.get("maxLength")
     if max_size is not None:
         value = value[:max_size]
-    return value + "x" * max(0, schema.get("minLength", 0) - len(value))
+    min_size: int = schema.get("minLength", 0)
+    return value + "x" * max(0, min_size - len(value))
 
 
 def _distinctive(value: Any) -> bool:
