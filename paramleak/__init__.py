@@ -12,9 +12,15 @@ Observation goes through pydantic's plugin API (entry-point group ``pydantic``).
 ``arm()`` is called, the plugin leaves every validator untouched and costs nothing.
 """
 
-from paramleak._audit import NotArmed, audit
-from paramleak._model import AppReport, Finding, ProbeRequest, Unchecked
-from paramleak._observe import Validation, arm, is_armed, recording
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from paramleak._audit import NotArmed, audit
+    from paramleak._model import AppReport, Finding, ProbeRequest, Unchecked
+    from paramleak._observe import Validation, arm, is_armed, recording
 
 __all__ = [
     "AppReport",
@@ -28,3 +34,31 @@ __all__ = [
     "is_armed",
     "recording",
 ]
+
+# Imported on first use, so that ``import paramleak`` (the console script's first step, and
+# pydantic's plugin loading) stays cheap: ``_audit`` pulls in httpx and Hypothesis.
+_HOMES = {
+    "NotArmed": "paramleak._audit",
+    "audit": "paramleak._audit",
+    "AppReport": "paramleak._model",
+    "Finding": "paramleak._model",
+    "ProbeRequest": "paramleak._model",
+    "Unchecked": "paramleak._model",
+    "Validation": "paramleak._observe",
+    "arm": "paramleak._observe",
+    "is_armed": "paramleak._observe",
+    "recording": "paramleak._observe",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

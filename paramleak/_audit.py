@@ -93,12 +93,14 @@ def check_route(
     try:
         findings, unchecked = checker.run(max_examples, seed)
     except RequestTimeout as timeout:
-        report.unchecked.append(Unchecked(route.method, route.template, f"timeout: {timeout}"))
-        return
-    report.routes_checked += 1
+        findings, unchecked = [], f"timeout: {timeout}"
+    except Exception as error:  # the route's schema or the app broke the audit itself
+        findings, unchecked = [], f"could not audit: {type(error).__name__}: {error}"
     report.findings.extend(findings)
     if unchecked:
         report.unchecked.append(Unchecked(route.method, route.template, unchecked))
+    else:
+        report.routes_checked += 1
 
 
 class _RouteCheck:
@@ -106,7 +108,7 @@ class _RouteCheck:
         self.client = client
         self.route = route
         self.headers = tuple((name, "<redacted>") for name in headers)
-        self.body_schemas: set[str] = set()
+        self.body_validators: set[int] = set()
 
     def run(self, max_examples: int, seed: int | None) -> tuple[list[Finding], str | None]:
         values = {
@@ -128,7 +130,7 @@ class _RouteCheck:
         self._learn_body_schemas(probes)
 
         leaks = _first_per_param(self._leaks(probes))
-        if not leaks and max_examples > 0 and self.body_schemas:
+        if not leaks and max_examples > 0 and self.body_validators:
             found = self._search(max_examples, seed)
             leaks = [found] if found else []
         findings = [self._finding(leak, _kind(leak)) for leak in leaks]
@@ -175,13 +177,17 @@ class _RouteCheck:
                     and keys <= set(v.input)
                     and v.schema_type is not self.route.response_type
                 ):
-                    self.body_schemas.add(v.schema)
+                    self.body_validators.add(v.validator)
 
     def _leaks(self, probes: list[_Probe]) -> list[_Leak]:
         leaks = []
         for probe in probes:
             for v in probe.seen:
-                if v.schema not in self.body_schemas or not isinstance(v.input, dict):
+                if (
+                    v.validator not in self.body_validators
+                    or not isinstance(v.input, dict)
+                    or v.schema_type is self.route.response_type
+                ):
                     continue
                 for param, value in probe.values.items():
                     # A key the client itself sent is the client's, not a leak.
@@ -251,7 +257,7 @@ class _RouteCheck:
             probe = self._send(values, {**(minimal or {}), param: other})
             for v in probe.seen:
                 if (
-                    v.schema in self.body_schemas
+                    v.validator in self.body_validators
                     and v.outcome == "valid"
                     and isinstance(v.input, dict)
                     and _same(v.input.get(param), other)
@@ -301,7 +307,7 @@ class _RouteCheck:
             return f"could not make path values its validation accepts ({bad_values[0].schema})"
         if any(status >= 500 for status in statuses):
             return f"answered {max(statuses)} with no path param in body validation"
-        if not self.body_schemas and all(status >= 400 for status in statuses):
+        if not self.body_validators and all(status >= 400 for status in statuses):
             return (
                 f"answered {', '.join(map(str, statuses))} before any body validation "
                 "(ids that must exist? credentials?)"

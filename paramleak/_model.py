@@ -32,12 +32,13 @@ class ProbeRequest:
 class Finding:
     """A path parameter that reached body validation on one route.
 
-    ``kind`` is what happened to it: ``rejected`` (the request failed: the seed's 400,
-    FastAPI's 422, another 4xx, or a 5xx; see ``status``), ``masked`` (validation took it
-    and dropped or kept it, and the request succeeded), or ``override`` (a body field named
-    like the param replaced the path's value in what the handler validated). An override
-    needs the leak, so it always comes with a ``rejected`` or ``masked`` finding for the
-    same param.
+    ``kind`` is what happened to it: ``rejected`` (validation refused it or broke on it: the
+    seed's 400, FastAPI's 422, another 4xx, or a 5xx; see ``status``), ``masked``
+    (validation took it, dropping or keeping it, so the request gets past validation;
+    ``status`` is what the app answered after, a 404 for an id that does not exist), or
+    ``override`` (a body field named like the param replaced the path's value in what the
+    handler validated). An override needs the leak, so it always comes with a
+    ``rejected`` or ``masked`` finding for the same param.
     """
 
     method: str

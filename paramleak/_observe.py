@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -9,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic_core import ValidationError
 
@@ -18,6 +19,7 @@ Outcome = Literal["pending", "valid", "invalid", "raised"]
 _armed = os.environ.get("PARAMLEAK_OBSERVE") == "1"
 _recording: ContextVar[list[Validation] | None] = ContextVar("paramleak_recording", default=None)
 _open = threading.local()
+_validator_ids = itertools.count(1)
 
 
 @dataclass
@@ -28,6 +30,9 @@ class Validation:
     schema_kind: str
     input: Any
     schema_type: Any = field(default=None, repr=False, compare=False)
+    # Which validator: two validators of one type (a model, and FastAPI's adapter of it)
+    # share a ``schema`` name but not this.
+    validator: int = field(default=0, repr=False, compare=False)
     outcome: Outcome = "pending"
     errors: list[dict[str, Any]] = field(default_factory=list)
     result: Any = None
@@ -61,11 +66,14 @@ def _snapshot(value: Any) -> Any:
 
 
 class _Handler:
-    def __init__(self, schema: str, schema_kind: str, source: str, schema_type: Any) -> None:
+    def __init__(
+        self, schema: str, schema_kind: str, source: str, schema_type: Any, validator: int
+    ) -> None:
         self.schema = schema
         self.schema_kind = schema_kind
         self.source = source
         self.schema_type = schema_type
+        self.validator = validator
 
     def on_enter(self, input: Any, **kwargs: Any) -> None:
         records = _recording.get()
@@ -76,7 +84,9 @@ class _Handler:
         if self.source == "json":
             with suppress(ValueError, TypeError, RecursionError):
                 input = json.loads(input)
-        record = Validation(self.schema, self.schema_kind, _snapshot(input), self.schema_type)
+        record = Validation(
+            self.schema, self.schema_kind, _snapshot(input), self.schema_type, self.validator
+        )
         records.append(record)
         stack.append(record)
 
@@ -121,12 +131,26 @@ class _Plugin:
     ) -> tuple[_Handler | None, _Handler | None, None]:
         if not _armed:
             return None, None, None
-        name = f"{schema_type_path.module}.{schema_type_path.name}"
+        name = _readable(schema_type, f"{schema_type_path.module}.{schema_type_path.name}")
+        validator = next(_validator_ids)
         return (
-            _Handler(name, schema_kind, "python", schema_type),
-            _Handler(name, schema_kind, "json", schema_type),
+            _Handler(name, schema_kind, "python", schema_type, validator),
+            _Handler(name, schema_kind, "json", schema_type, validator),
             None,
         )
+
+
+def _readable(schema_type: Any, fallback: str) -> str:
+    """``pkg.Model``, or the type a FastAPI field validates (``pkg.Model | None``, ``int``),
+    without the ``Annotated[..., FieldInfo(...)]`` wrapping FastAPI adds."""
+    if get_origin(schema_type) is Annotated:
+        schema_type = get_args(schema_type)[0]
+    if isinstance(schema_type, type):
+        if schema_type.__module__ == "builtins":
+            return schema_type.__qualname__
+        return f"{schema_type.__module__}.{schema_type.__qualname__}"
+    text = repr(schema_type)
+    return text.replace("typing.", "") if len(text) < 200 else fallback
 
 
 plugin = _Plugin()

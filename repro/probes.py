@@ -64,13 +64,13 @@ def path_reaches_body_validation(client: Client, trigger_id: str, note: str) -> 
         client.run(trigger_id, {"note": note})
         client.run(trigger_id, {})
         client.run(trigger_id)
-    body_schemas = {v.schema for v in seen if _contains(v.input, note)}
-    if not body_schemas:
+    body_validators = {v.validator for v in seen if _contains(v.input, note)}
+    if not body_validators:
         raise ObserverNotArmed(
             f"no recorded validation received the body; saw {_describe(seen)}: "
             "was the app imported before paramleak.arm()?"
         )
-    return any(v.schema in body_schemas and _contains(v.input, trigger_id) for v in seen)
+    return any(v.validator in body_validators and _contains(v.input, trigger_id) for v in seen)
 
 
 def unknown_body_field(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+import time
+from typing import Annotated, Literal
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Path
 from pydantic import BaseModel, ConfigDict
 
 import paramleak
@@ -100,3 +101,33 @@ def test_search_finds_a_leak_the_fixed_probes_miss_and_shrinks_it() -> None:
     assert (finding.param, finding.kind, finding.status) == ("ticket_id", "rejected", 500)
     assert finding.request.body is not None
     assert json.loads(finding.request.body) == {"priority": "high", "reason": "0"}
+
+
+def test_a_handler_that_blocks_the_event_loop_is_a_timeout_not_clean() -> None:
+    app = FastAPI()
+
+    @app.post("/jobs/{job_id}/run")
+    async def run_job(job_id: str) -> dict[str, str]:
+        time.sleep(1.5)  # blocks the loop: asyncio.wait_for alone could not interrupt it
+        return {"ran": job_id}
+
+    report = paramleak.audit(app, timeout=0.2, max_examples=5)
+
+    assert report.findings == []
+    assert report.routes_checked == 0
+    [unchecked] = report.unchecked
+    assert (unchecked.method, unchecked.route) == ("POST", "/jobs/{job_id}/run")
+    assert unchecked.reason == "timeout: no answer within 0.2s"
+
+
+def test_a_route_whose_path_constraints_admit_no_value_is_unchecked() -> None:
+    app = FastAPI()
+
+    @app.post("/slots/{slot}")
+    async def book(slot: Annotated[int, Path(gt=5, lt=3)]) -> None: ...
+
+    report = paramleak.audit(app, max_examples=5)
+
+    [unchecked] = report.unchecked
+    assert unchecked.reason == "could not make path values its validation accepts (int)"
+    assert report.routes_checked == 0
