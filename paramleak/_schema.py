@@ -80,7 +80,7 @@ def _strings(schema: dict[str, Any], no_slash: bool) -> st.SearchStrategy[str]:
             exclude_categories=["Cs"], exclude_characters="/" if no_slash else ""
         )
         return st.text(
-            alphabet, min_size=min_size, max_size=max_size if max_size is not None else 40
+            alphabet, min_size=min_size, max_size=max_size if max_size is not None else 120
         )
     return strings.filter(
         lambda s: (
