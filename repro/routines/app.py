@@ -29,7 +29,8 @@ def create_routines_app(*routers: APIRouter, clock: Clock = system_clock) -> Fas
     """An app with its own store and scheduler, serving ``routers``.
 
     Served by uvicorn, the lifespan ticks the scheduler every second; tests call
-    ``app.state.scheduler.tick()`` with a fake clock instead.
+    ``app.state.scheduler.tick()`` with a fake clock instead. Paths are exact: no redirect
+    adds or drops a trailing slash, so ``/v1/code/triggers/`` (an empty id) is a 404.
     """
     store = TriggerStore()
     scheduler = Scheduler(store, clock)
@@ -42,7 +43,7 @@ def create_routines_app(*routers: APIRouter, clock: Clock = system_clock) -> Fas
         with suppress(asyncio.CancelledError):
             await task
 
-    app = FastAPI(title="routines", lifespan=lifespan)
+    app = FastAPI(title="routines", lifespan=lifespan, redirect_slashes=False)
     app.state.store = store
     app.state.scheduler = scheduler
     install_error_envelope(app)

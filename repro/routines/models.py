@@ -6,9 +6,11 @@ client's typo is an error and not a silently ignored field.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from repro.routines.cron import CronExpression
 from repro.routines.store import TRIGGER_ID_PATTERN
@@ -30,6 +32,14 @@ class CreateTriggerRequest(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     cron_expression: str | None = None
     run_once_at: AwareDatetime | None = None
+
+    @field_validator("run_once_at", mode="before")
+    @classmethod
+    def _rfc3339_string(cls, value: Any) -> Any:
+        """An RFC 3339 string, not a number: pydantic alone reads numbers as Unix times."""
+        if value is None or isinstance(value, (str, datetime)):
+            return value
+        raise PydanticCustomError("datetime_type", "Input should be an RFC 3339 date-time string")
 
     @field_validator("cron_expression")
     @classmethod
