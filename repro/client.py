@@ -7,6 +7,7 @@ drives the async httpx client on it, one request at a time.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +31,11 @@ def run_path(trigger_id: str) -> str:
     return f"/v1/code/triggers/{quote(trigger_id, safe='')}/run"
 
 
+async def _chunks(content: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(content), size):
+        yield content[start : start + size]
+
+
 class Client:
     def __init__(self, app: FastAPI) -> None:
         self.app = app
@@ -41,6 +47,26 @@ class Client:
     def request(self, method: str, path: str, body: Body = OMITTED) -> httpx.Response:
         json = None if isinstance(body, Omitted) else body
         return self._loop.run_until_complete(self._http.request(method, path, json=json))
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        content: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        *,
+        chunk_size: int | None = None,
+    ) -> httpx.Response:
+        """Send ``content`` as is, with only the ``headers`` given (no content type added).
+
+        With ``chunk_size``, the body goes in chunks of that size without a content-length,
+        as a chunked upload does.
+        """
+        body: bytes | AsyncIterator[bytes] = content
+        if chunk_size is not None:
+            body = _chunks(content, chunk_size)
+        request = self._http.request(method, path, content=body, headers=dict(headers or {}))
+        return self._loop.run_until_complete(request)
 
     def run(self, trigger_id: str, body: Body = OMITTED) -> httpx.Response:
         return self.request("POST", run_path(trigger_id), body)
