@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import inspect
 import json
 import uuid
@@ -15,8 +17,9 @@ import httpx
 from paramleak._discover import WRITE_METHODS, RouteInfo, discover
 from paramleak._model import AppReport, Finding, FindingKind, ProbeRequest, Unchecked
 from paramleak._observe import Validation, is_armed, recording
-from paramleak._schema import field_schema, from_schema, minimal_object, sentinel
-from paramleak._transport import AppClient, RequestTimeout
+from paramleak._schema import field_schema as _schema_of_field
+from paramleak._schema import from_schema, minimal_object, sentinel
+from paramleak._transport import AppClient, LifespanFailed, RequestTimeout, describe
 
 MARKER_KEY = "paramleak_probe"
 _OMITTED = object()
@@ -26,6 +29,13 @@ class NotArmed(RuntimeError):
     pass
 
 
+class NoRoutes(TypeError):
+    """The app lists no routes (a bare ASGI callable): there is nothing to audit."""
+
+
+__all__ = ["LifespanFailed", "NoRoutes", "NotArmed", "audit", "check_route", "routed"]
+
+
 @dataclass
 class _Probe:
     values: dict[str, Any]
@@ -33,6 +43,8 @@ class _Probe:
     request: ProbeRequest
     response: httpx.Response
     seen: list[Validation]
+    # What the app raised while answering, even if an exception handler answered for it.
+    app_error: str | None = None
 
     @property
     def body_keys(self) -> set[str]:
@@ -63,20 +75,55 @@ def audit(
 
     The app's models must have been built after ``paramleak.arm()``: import the app after
     arming, as the CLI and the pytest plugin do.
+
+    The app is served as a server would: its lifespan starts before the first probe and
+    shuts down after the last. A route that cannot be checked (credentials, a timeout, an
+    exception, a 5xx) is in ``unchecked``, never counted clean. ``routes_checked == 0``
+    with nothing unchecked means the app has no write route with path params: nothing was
+    audited. Raises ``NoRoutes`` for an app that lists no routes (a bare ASGI callable;
+    middleware that keeps the app it wraps as ``.app`` is looked through), and
+    ``LifespanFailed`` if its lifespan startup fails or hangs past ``timeout``.
     """
     if not is_armed():
         raise NotArmed("call paramleak.arm() before importing the app")
+    inner = routed(app)
+    if inner is None:
+        raise NoRoutes(
+            f"{target} lists no routes (a bare ASGI callable, not a FastAPI or Starlette "
+            "app): nothing to audit"
+        )
     report = AppReport(target)
+    routes = [r for r in discover(inner) if r.method in WRITE_METHODS and r.params]
+    if not routes:
+        return report  # nothing to audit: no request, not even the lifespan
     client = AppClient(app, headers=headers, timeout=timeout)
     try:
-        for route in discover(app):
-            if route.method in WRITE_METHODS and route.params:
-                check_route(
-                    client, route, report, max_examples=max_examples, seed=seed, headers=headers
-                )
+        for route in routes:
+            check_route(
+                client, route, report, max_examples=max_examples, seed=seed, headers=headers
+            )
     finally:
         client.close()
     return report
+
+
+def routed(app: Any) -> Any | None:
+    """What lists the app's routes: the app itself, or the app that middleware wraps (as
+    Starlette's middleware keep it, in ``.app``); None for a bare ASGI callable.
+
+    A ``routes`` that raises counts as routes: discovery then says what went wrong.
+    """
+    current: Any = app
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen and len(seen) < 64:
+        seen.add(id(current))
+        try:
+            if hasattr(current, "routes"):
+                return current
+            current = getattr(current, "app", None)
+        except Exception:
+            return current
+    return None
 
 
 def check_route(
@@ -95,7 +142,7 @@ def check_route(
     except RequestTimeout as timeout:
         findings, unchecked = [], f"timeout: {timeout}"
     except Exception as error:  # the route's schema or the app broke the audit itself
-        findings, unchecked = [], f"could not audit: {type(error).__name__}: {error}"
+        findings, unchecked = [], f"could not audit: {describe(error)}"
     report.findings.extend(findings)
     if unchecked:
         report.unchecked.append(Unchecked(route.method, route.template, unchecked))
@@ -158,8 +205,11 @@ class _RouteCheck:
         raw = None if body is _OMITTED else json.dumps(body).encode()
         with recording() as seen:
             response = self.client.send(self.route.method, path, raw)
+        error = self.client.last_app_error
         request = ProbeRequest(self.route.method, path, raw, self.headers)
-        return _Probe(values, body, request, response, list(seen))
+        return _Probe(
+            values, body, request, response, list(seen), describe(error) if error else None
+        )
 
     def _learn_body_schemas(self, probes: list[_Probe]) -> None:
         """The body validators: whatever received every key of a body the client sent.
@@ -305,6 +355,15 @@ class _RouteCheck:
         ]
         if bad_values:
             return f"could not make path values its validation accepts ({bad_values[0].schema})"
+        raised = [p for p in probes if p.app_error]
+        if raised:
+            which = (
+                "every probe"
+                if len(raised) == len(probes)
+                else f"{len(raised)} of {len(probes)} probes"
+            )
+            answers = ", ".join(map(str, sorted({p.response.status_code for p in raised})))
+            return f"the app raised {raised[0].app_error} on {which} (answered {answers})"
         if any(status >= 500 for status in statuses):
             return f"answered {max(statuses)} with no path param in body validation"
         if not self.body_validators and all(status >= 400 for status in statuses):
@@ -368,8 +427,35 @@ def _attribute(result: Any, name: str) -> Any:
     return getattr(result, name, None)
 
 
+def field_schema(schema_type: Any, name: str) -> dict[str, Any] | None:
+    """``paramleak._schema.field_schema``, remembered: an app with thousands of routes
+    often validates them all with a few models. A fresh copy each time."""
+    try:
+        found = _cached_field_schema(schema_type, name)
+    except TypeError:  # an unhashable type
+        return _schema_of_field(schema_type, name)
+    return copy.deepcopy(found)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_field_schema(schema_type: Any, name: str) -> dict[str, Any] | None:
+    return _schema_of_field(schema_type, name)
+
+
 def _source(endpoint: Any) -> tuple[str | None, int | None]:
     """Where the route's handler is defined, for SARIF and the table."""
+    try:
+        return _cached_source(endpoint)
+    except TypeError:  # an unhashable endpoint
+        return _find_source(endpoint)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_source(endpoint: Any) -> tuple[str | None, int | None]:
+    return _find_source(endpoint)
+
+
+def _find_source(endpoint: Any) -> tuple[str | None, int | None]:
     try:
         target = inspect.unwrap(endpoint)
         return inspect.getsourcefile(target), inspect.getsourcelines(target)[1]

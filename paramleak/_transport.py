@@ -4,6 +4,11 @@ The app runs on an event loop in a daemon thread of its own, so that a handler t
 (``time.sleep`` in an ``async def``) costs a timeout, not the audit: the caller waits on a
 future with a deadline. Each request runs in the caller's context, so a
 ``paramleak.recording()`` opened around ``send`` sees the validations it causes.
+
+As a server does, the client runs the app's ASGI lifespan: startup before the first request
+(a failed or hung startup raises ``LifespanFailed``), shutdown when the client closes, and
+the state a lifespan yields is in every request's scope. An exception the app lets out of a
+request is kept (``last_app_error``), even when an exception handler answered for it.
 """
 
 from __future__ import annotations
@@ -17,58 +22,135 @@ from typing import Any
 
 import httpx
 
+Message = dict[str, Any]
+
+# The exceptions the app raises during the request being sent; a fresh list per request.
+_app_errors: contextvars.ContextVar[list[Exception] | None] = contextvars.ContextVar(
+    "paramleak_app_errors", default=None
+)
+
 
 class RequestTimeout(Exception):
     pass
 
 
+class LifespanFailed(Exception):
+    """The app's lifespan startup failed, or did not complete in time: it cannot serve."""
+
+
 class AppClient:
-    """``httpx.AsyncClient(transport=ASGITransport(app))`` behind a synchronous ``send``."""
+    """``httpx.AsyncClient(transport=ASGITransport(app))`` behind a synchronous ``send``.
+
+    ``lifespan``: run the app's lifespan startup in the constructor and its shutdown in
+    ``close`` (an app that does not speak the lifespan protocol is served without it).
+    """
 
     def __init__(
-        self, app: Any, *, headers: Mapping[str, str] | None = None, timeout: float = 10.0
+        self,
+        app: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+        lifespan: bool = True,
     ) -> None:
         self._timeout = timeout
+        self._app = app
+        self._lifespan = _Lifespan(app, timeout) if lifespan else None
+        self._busy: concurrent.futures.Future[None] | None = None
+        self._closed = False
+        self.last_app_error: Exception | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._serve, name="paramleak-app", daemon=True)
         self._thread.start()
         self._http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            transport=httpx.ASGITransport(app=self._asgi, raise_app_exceptions=False),
             base_url="http://paramleak.test",
             headers=dict(headers or {}),
         )
-        self._stuck = False
+        if self._lifespan is not None:
+            try:
+                self._start()
+            except BaseException:
+                self.close()
+                raise
+
+    @property
+    def stuck(self) -> bool:
+        """Whether a request that timed out still blocks the app's event loop."""
+        if self._busy is not None and self._busy.done():
+            self._busy = None
+        return self._busy is not None
 
     def send(self, method: str, path: str, body: bytes | None) -> httpx.Response:
-        if self._stuck:
+        self.last_app_error = None
+        if self.stuck:
             raise RequestTimeout("the app is still busy with a request that timed out")
         headers = {"content-type": "application/json"} if body is not None else {}
-        future = self._submit(self._http.request(method, path, content=body, headers=headers))
+        errors: list[Exception] = []
+        token = _app_errors.set(errors)
+        try:
+            future = self._submit(self._http.request(method, path, content=body, headers=headers))
+        finally:
+            _app_errors.reset(token)
         try:
             response: httpx.Response = future.result(self._timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            self._stuck = not self._idle()
+            self._wait_until_idle()
             raise RequestTimeout(f"no answer within {self._timeout:g}s") from None
+        self.last_app_error = errors[0] if errors else None
         return response
 
     def close(self) -> None:
-        """Stop the loop. If a handler still blocks it, the loop's thread finishes the job
-        (cancel what is pending, close the loop) once the handler returns."""
-        if not self._stuck:
+        """Stop the loop, after the lifespan shutdown. If a handler still blocks the loop,
+        its thread finishes the job (shutdown, cancel what is pending, close the loop) once
+        the handler returns."""
+        if self._closed:
+            return
+        self._closed = True
+        stuck = self.stuck
+        if not stuck:
             self._submit(self._http.aclose()).result(self._timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(0 if self._stuck else self._timeout)
+        # The loop's thread runs the lifespan shutdown (bounded by the timeout) on its way out.
+        self._thread.join(0 if stuck else 2 * self._timeout + 1)
+
+    async def _asgi(self, scope: Any, receive: Any, send: Any) -> None:
+        """The app, as the transport calls it: with the lifespan's state, its errors kept."""
+        if self._lifespan is not None and self._lifespan.state and "state" not in scope:
+            scope = {**scope, "state": dict(self._lifespan.state)}
+        try:
+            await self._app(scope, receive, send)
+        except Exception as error:
+            errors = _app_errors.get()
+            if errors is not None:
+                errors.append(error)
+            raise
+
+    def _start(self) -> None:
+        assert self._lifespan is not None
+        future = self._submit(self._lifespan.startup())
+        try:
+            future.result(self._timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            self._wait_until_idle()
+            raise LifespanFailed(
+                f"lifespan startup did not complete within {self._timeout:g}s"
+            ) from None
 
     def _serve(self) -> None:
         try:
             self._loop.run_forever()
         finally:
+            if self._lifespan is not None:
+                self._loop.run_until_complete(self._lifespan.shutdown())
             pending = asyncio.all_tasks(self._loop)
             for task in pending:
                 task.cancel()
             if pending:
                 self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
     def _submit(self, coroutine: Any) -> concurrent.futures.Future[Any]:
@@ -98,12 +180,79 @@ class AppClient:
         self._loop.call_soon_threadsafe(context.run, start)
         return result
 
-    def _idle(self) -> bool:
-        """True if the loop answers within a short grace period after a cancel."""
+    def _wait_until_idle(self) -> None:
+        """After a cancel: wait a short grace period for the loop to answer. If it does not,
+        a handler blocks it: the client is ``stuck`` until the loop answers."""
         probe: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._loop.call_soon_threadsafe(probe.set_result, None)
         try:
             probe.result(min(1.0, self._timeout))
         except concurrent.futures.TimeoutError:
-            return False
-        return True
+            self._busy = probe
+
+
+class _Lifespan:
+    """The server's side of the ASGI lifespan protocol, on the client's loop."""
+
+    def __init__(self, app: Any, timeout: float) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.state: dict[str, Any] = {}
+        self.task: asyncio.Task[None] | None = None
+        self.error: Exception | None = None
+        self.started = False
+        # Queues bind to the loop that first uses them (Python >= 3.10): the client's.
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
+
+    async def startup(self) -> None:
+        self.task = asyncio.create_task(self._run())
+        try:
+            self._inbox.put_nowait({"type": "lifespan.startup"})
+            message = await self._outbox.get()
+        except BaseException:  # cancelled: the startup timed out
+            self.task.cancel()
+            raise
+        if message["type"] == "lifespan.startup.complete":
+            self.started = True
+        elif message["type"] == "lifespan.startup.failed":
+            await asyncio.wait({self.task}, timeout=min(1.0, self.timeout))  # for its error
+            raise LifespanFailed(f"lifespan startup failed: {self._why(message)}")
+        # Else the app returned or raised at once: it does not speak the protocol, and is
+        # served without it, as uvicorn's "auto" lifespan mode does.
+
+    async def shutdown(self) -> None:
+        """Ask a started lifespan to shut down and wait (bounded) for it; never raises."""
+        if not self.started or self.task is None or self.task.done():
+            return
+        self._inbox.put_nowait({"type": "lifespan.shutdown"})
+        await asyncio.wait({self.task}, timeout=self.timeout)
+
+    async def _run(self) -> None:
+        scope = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.0"},
+            "state": self.state,
+        }
+        try:
+            await self.app(scope, self._inbox.get, self._send)
+        except Exception as error:  # kept, never left unretrieved in the task
+            self.error = error
+        finally:
+            self._outbox.put_nowait({"type": "paramleak.lifespan.returned"})
+
+    async def _send(self, message: Message) -> None:
+        self._outbox.put_nowait(dict(message))
+
+    def _why(self, message: Message) -> str:
+        if self.error is not None:
+            return describe(self.error)
+        lines = [line for line in str(message.get("message") or "").splitlines() if line]
+        return lines[-1].strip() if lines else "no reason given"
+
+
+def describe(error: BaseException) -> str:
+    """``Type: message`` on one line: the message's first line."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
