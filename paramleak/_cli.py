@@ -44,9 +44,16 @@ directory, after paramleak's validation observer is armed.
 """
 EPILOG = """\
 exit status:
-  0  no finding, and every route with path params was checked
-  1  a finding, or a route the audit could not check (never counted as clean)
-  2  usage error, or a target that does not import or is not an ASGI app
+  0  no finding, and every route with path params was checked; an app with no write route
+     with path params has nothing to audit, and a line on stderr says so
+  1  a finding, or a route the audit could not check (never counted as clean): 401/403
+     without credentials, a timeout, an exception or a 5xx unrelated to params
+  2  usage error, or a target that does not import, is not an app with routes (a bare ASGI
+     callable lists none to audit), or does not start: its lifespan startup fails or takes
+     longer than --timeout (one line saying why; nothing is audited)
+
+Each app is served as a server would serve it: its lifespan starts before the first request
+and shuts down after the last, and lifespan state reaches every request.
 """
 
 
@@ -225,6 +232,13 @@ def _audit_command(args: argparse.Namespace) -> int:
     apps = [(target, _load(target, factory=args.factory)) for target in args.targets]
     reports = [_audit_app(target, app, options) for target, app in apps]
 
+    for report in reports:
+        if report.routes_checked == 0 and not report.findings and not report.unchecked:
+            print(
+                f"paramleak: {report.target}: nothing to audit: no write route "
+                "(POST, PUT, PATCH, DELETE) has path params, so no route was audited",
+                file=sys.stderr,
+            )
     text = _render(reports, args.format, to_file=output is not None)
     if output is None:
         sys.stdout.write(text)
@@ -259,7 +273,7 @@ def _load(target: str, *, factory: bool) -> Any:
                 f"paramleak: module {module_name!r} has no attribute {attrs!r}"
             ) from None
     if factory:
-        if _has_routes(found):
+        if _has_routes(found) or _is_asgi_callable(found):
             raise UsageError(f"paramleak: {target!r} is an app, not a factory: drop --factory")
         if not callable(found):
             raise UsageError(f"paramleak: {target!r} is not callable, so not an app factory")
@@ -269,6 +283,12 @@ def _load(target: str, *, factory: bool) -> Any:
             raise UsageError(
                 f"paramleak: app factory {target!r} failed: {_describe(error)}"
             ) from None
+    if _is_asgi_callable(found) and not _has_routes(found):
+        raise UsageError(
+            f"paramleak: {target!r} is a bare ASGI callable that lists no routes: nothing "
+            "to audit (paramleak audits FastAPI and Starlette apps, and middleware that "
+            "keeps one as .app)"
+        )
     if not callable(found) or not _has_routes(found):
         what = type(found).__name__
         hint = ""
@@ -281,18 +301,34 @@ def _load(target: str, *, factory: bool) -> Any:
 
 
 def _has_routes(found: Any) -> bool:
-    """Whether ``found`` has ``routes``: a property that raises has them, and the audit says
-    what went wrong when it reads them."""
+    """Whether ``found`` has ``routes``, or wraps an app that has (middleware): a property
+    that raises has them, and the audit says what went wrong when it reads them."""
+    from paramleak._audit import routed
+
+    return routed(found) is not None
+
+
+def _is_asgi_callable(found: Any) -> bool:
+    """An ``async def app(scope, receive, send)``, or an object with such a ``__call__``."""
+    import inspect
+
+    if isinstance(found, type) or not callable(found):
+        return False
     try:
-        return hasattr(found, "routes")
-    except Exception:
-        return True
+        call = found if inspect.isroutine(found) else type(found).__call__
+        if not inspect.iscoroutinefunction(call):
+            return False
+        inspect.signature(found).bind(None, None, None)
+    except Exception:  # no signature, or not one that takes (scope, receive, send)
+        return False
+    return True
 
 
 def _audit_app(target: str, app: Any, options: _Options) -> AppReport:
     """``paramleak.audit``; if the app makes it raise, the same audit route by route, each
     route that raises reported unchecked with its error."""
     import paramleak
+    from paramleak._audit import LifespanFailed, NoRoutes
 
     try:
         return paramleak.audit(
@@ -303,6 +339,10 @@ def _audit_app(target: str, app: Any, options: _Options) -> AppReport:
             seed=options.seed,
             timeout=options.timeout,
         )
+    except LifespanFailed as error:
+        raise UsageError(f"paramleak: {target!r} did not start: {error}") from None
+    except NoRoutes as error:
+        raise UsageError(f"paramleak: {error}") from None
     except Exception as error:
         first = error
     try:
@@ -322,7 +362,9 @@ def _audit_route_by_route(target: str, app: Any, options: _Options) -> AppReport
     from paramleak._transport import AppClient
 
     report = AppReport(target)
-    routes = [r for r in discover(app) if r.method in WRITE_METHODS and r.params]
+    routes = [
+        r for r in discover(_audit.routed(app) or app) if r.method in WRITE_METHODS and r.params
+    ]
     client = AppClient(app, headers=options.headers, timeout=options.timeout)
     try:
         for route in routes:
