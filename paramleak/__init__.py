@@ -2,6 +2,10 @@
 
 Public API:
 
+- ``audit(app, *, target, headers, max_examples, seed, timeout) -> AppReport``: check every
+  write route with path params; ``AppReport`` holds ``Finding``s and ``Unchecked`` routes.
+  It raises ``NotArmed`` before ``arm()``, ``NoRoutes`` for an app that lists no routes and
+  ``LifespanFailed`` when the app's startup fails.
 - ``arm()``: switch on observation for models built from now on (call it before importing
   the app); ``PARAMLEAK_OBSERVE=1`` in the environment does the same at start-up.
 - ``recording()``: a context manager that yields the list of ``Validation`` records made by
@@ -18,13 +22,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from paramleak._audit import NotArmed, audit
+    from paramleak._audit import LifespanFailed, NoRoutes, NotArmed, audit
     from paramleak._model import AppReport, Finding, ProbeRequest, Unchecked
     from paramleak._observe import Validation, arm, is_armed, recording
 
 __all__ = [
     "AppReport",
     "Finding",
+    "LifespanFailed",
+    "NoRoutes",
     "NotArmed",
     "ProbeRequest",
     "Unchecked",
@@ -39,6 +45,8 @@ __all__ = [
 # pydantic's plugin loading) stays cheap: ``_audit`` pulls in httpx and Hypothesis.
 _HOMES = {
     "NotArmed": "paramleak._audit",
+    "LifespanFailed": "paramleak._audit",
+    "NoRoutes": "paramleak._audit",
     "audit": "paramleak._audit",
     "AppReport": "paramleak._model",
     "Finding": "paramleak._model",

@@ -324,6 +324,8 @@ def render_table(reports: Sequence[AppReport], console: Console) -> None:
             console.print(Text(f"#{number} {finding.evidence}" + (f" ({where})" if where else "")))
             # One unwrapped line, so it pastes as it is.
             console.print(Text(f"   {finding.curl()}"), soft_wrap=True)
+    elif any(r.unchecked for r in reports):
+        console.print(Text("No finding in the routes checked; some routes were not checked."))
     else:
         console.print(Text("No path param reaches request-body validation.", style="green"))
 

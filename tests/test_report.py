@@ -342,3 +342,16 @@ def test_summary_and_verdict_wording() -> None:
     assert verdict([]) == "clean"
     assert verdict(["override", "masked", "masked"]) == "masked + override"
     assert verdict(["unchecked", "rejected"]) == "rejected + unchecked"
+
+
+def test_table_never_reads_clean_when_a_route_went_unchecked() -> None:
+    report = AppReport("svc:app")
+    report.unchecked.append(Unchecked("POST", "/jobs/{job_id}/run", "timeout: no answer"))
+    buffer = io.StringIO()
+
+    render_table([report], Console(file=buffer, width=160, color_system=None))
+
+    text = buffer.getvalue()
+    assert "No path param reaches" not in text
+    assert "some routes were not checked" in text
+    assert "timeout: no answer" in text
