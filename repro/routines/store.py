@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -73,9 +73,18 @@ class Trigger:
             "run_count": self.run_count,
         }
 
+    def snapshot(self) -> Trigger:
+        """A copy that later runs and ticks leave alone (take it under the store's lock)."""
+        return replace(self, runs=list(self.runs))
+
 
 class TriggerStore:
-    """Triggers by id. Every method is atomic, so handlers in worker threads may share it."""
+    """Triggers by id. Every method is atomic, so handlers in worker threads may share it.
+
+    A trigger handed out (by ``create``, ``get`` or ``all``) is a snapshot taken under the
+    lock: a run or a tick on another thread never changes it while its reader serializes
+    it, which would show a fired one-shot counted but still due.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -108,15 +117,16 @@ class TriggerStore:
                 next_run_at=next_run_at,
             )
             self._triggers[new_id] = trigger
-            return trigger
+            return trigger.snapshot()
 
     def get(self, trigger_id: str) -> Trigger | None:
         with self._lock:
-            return self._triggers.get(trigger_id)
+            trigger = self._triggers.get(trigger_id)
+            return None if trigger is None else trigger.snapshot()
 
     def all(self) -> list[Trigger]:
         with self._lock:
-            return list(self._triggers.values())
+            return [trigger.snapshot() for trigger in self._triggers.values()]
 
     def run(self, trigger_id: str, *, now: datetime, note: str | None = None) -> Run | None:
         """Run a trigger now ("Run now"); None if there is no such trigger."""
