@@ -10,8 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,37 +20,12 @@ import paramleak._audit
 import repro
 from paramleak._cli import main
 from repro import FIXED, VARIANTS, variant
+from tests.cli_support import ROOT, SCRIPT, Result, Run, one_line, run_process
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = Path(sys.executable).parent / "paramleak"
 RUN = "/v1/code/triggers/{trigger_id}/run"
 SEED = "repro.handler_merge:app"
 FAST = ("--max-examples", "5")
 WAYS = ("in-process", "script", "module")
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
-
-
-def run_process(way: str, args: list[str], cwd: Path = ROOT, **env: str) -> Result:
-    command = [str(SCRIPT)] if way == "script" else [sys.executable, "-m", "paramleak"]
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | env
-    done = subprocess.run(
-        [*command, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
 
 
 @pytest.fixture(params=WAYS)
@@ -77,14 +51,6 @@ def in_process(capsys: pytest.CaptureFixture[str]) -> Run:
         return Result(code, out, err)
 
     return run
-
-
-def one_line(err: str) -> str:
-    """The error, after checking it is a single line and no traceback."""
-    assert "Traceback" not in err
-    assert err.endswith("\n")
-    assert err.count("\n") == 1, err
-    return err.strip()
 
 
 def test_the_console_script_is_installed() -> None:

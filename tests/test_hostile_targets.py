@@ -9,15 +9,10 @@ close its loop, before the next test starts.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,25 +21,11 @@ import paramleak
 from paramleak._audit import LifespanFailed, NoRoutes
 from paramleak._cli import main
 from paramleak._transport import AppClient, RequestTimeout
+from tests.cli_support import ROOT, Result, Run, one_line, run_process
 from tests.hostile import auth, bare_asgi, hangs, lifespan, many_routes, no_write_routes, one_500
 from tests.hostile import raises as raising
 
-ROOT = Path(__file__).resolve().parents[1]
 FAST = ("--max-examples", "3")
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Run = Callable[..., Result]
 
 
 @pytest.fixture
@@ -61,24 +42,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def run_module(*args: str) -> Result:
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(
-        [sys.executable, "-m", "paramleak", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
-
-
-def one_line(text: str) -> str:
-    """The message, after checking it is a single line and no traceback."""
-    assert "Traceback" not in text
-    assert text.endswith("\n")
-    assert text.count("\n") == 1, text
-    return text.strip()
+    return run_process("module", list(args))
 
 
 def reasons(data: Any) -> dict[str, str]:
