@@ -1,0 +1,3 @@
+from external._cli import main
+
+raise SystemExit(main())
