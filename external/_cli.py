@@ -39,9 +39,11 @@ CHECKS = (
     "error_envelope",
     "store_unchanged_on_rejection",
     "unsupported_method",
+    "allow_header_conformance",
     "content_type_conformance",
 )
-"""Schemathesis checks run on every response; the last two are Schemathesis's own HTTP rules."""
+"""Schemathesis checks run on every response; the last three are Schemathesis's own HTTP
+rules (``allow_header_conformance`` found a 405 whose ``Allow`` named one of two routes)."""
 EXISTING_TRIGGERS = 2
 """Triggers created before each run, named to Schemathesis as examples of ``trigger_id``."""
 INSTALL_HINT = "schemathesis is not installed: pip install -e '.[bench]'"

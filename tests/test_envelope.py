@@ -37,11 +37,24 @@ def test_run_of_an_unknown_trigger_is_404_not_found(client: Client) -> None:
 
 
 @pytest.mark.parametrize("variant", variants())
-def test_wrong_method_is_405_with_allow(client: Client) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", f"/v1/code/triggers/{EXAMPLE_TRIGGER_ID}/run", "POST"),
+        ("GET", f"/v1/code/triggers/{EXAMPLE_TRIGGER_ID}/run", "POST"),
+        ("DELETE", f"/v1/code/triggers/{EXAMPLE_TRIGGER_ID}", "GET"),
+        # Two routes share this path: Allow names both, not only the first one matched.
+        ("PUT", "/v1/code/triggers", "GET, POST"),
+        ("OPTIONS", "/v1/code/triggers", "GET, POST"),
+    ],
+)
+def test_wrong_method_is_405_with_every_allowed_method(
+    client: Client, method: str, path: str, allow: str
+) -> None:
     seed_trigger(client, EXAMPLE_TRIGGER_ID)
-    response = client.request("DELETE", f"/v1/code/triggers/{EXAMPLE_TRIGGER_ID}/run")
+    response = client.request(method, path)
     assert error(response) == (405, "invalid_request_error", "Method Not Allowed")
-    assert response.headers["allow"] == "POST"
+    assert response.headers["allow"] == allow
 
 
 @pytest.mark.parametrize("variant", variants())

@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
@@ -332,6 +333,27 @@ class RequestIdMiddleware:
             await error_response(500, "Internal server error")(scope, receive, send_with_id)
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path.
+
+    Starlette's 405 names only the methods of the first route whose path matched; a path
+    served by two routes (list with GET, create with POST) needs both in ``Allow``. Asked
+    through the routes' own ``matches``, which sees through included routers.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in routes
+        )
+    ]
+
+
 def install_error_envelope(app: FastAPI) -> None:
     async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
@@ -347,7 +369,10 @@ def install_error_envelope(app: FastAPI) -> None:
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         message = exc.detail if isinstance(exc.detail, str) else "Request failed"
-        return error_response(exc.status_code, message, exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return error_response(exc.status_code, message, headers)
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(ValidationError, on_validation_error)
