@@ -4,8 +4,8 @@ Each Hypothesis example sends a batch of ``MIN_BATCH``-``MAX_BATCH`` raw request
 method, mutated paths, raw query strings, odd headers, any body bytes; see
 ``tests/http_strategies.py``) to one app per fix, shared by all examples as a live service's
 store is. The test counts what it sent, records it as the ``requests_sent`` user property
-(``-o junit_family=xunit1 --junitxml=FILE`` writes it) and checks it against the active
-profile: at least
+(``-o junit_family=xunit1 --junitxml=FILE`` writes it, and ``tests/figures.py`` reads it with
+the 5xx and other contract violations seen) and checks it against the active profile: at least
 ``max_examples * MIN_BATCH`` requests per fix app, so the thorough profile (2,500 examples)
 sends at least 10,000 to each.
 
@@ -81,7 +81,7 @@ def test_raw_requests_never_get_a_5xx_and_errors_are_in_the_envelope(
     variant: Variant, request: pytest.FixtureRequest
 ) -> None:
     app = variant.create_app()
-    sent = 0
+    sent = server_errors = violations = 0
     with RawClient(app) as client:
         for trigger_id in KNOWN_TRIGGER_IDS:
             app.state.store.create(
@@ -99,15 +99,26 @@ def test_raw_requests_never_get_a_5xx_and_errors_are_in_the_envelope(
         )
         @example(batch=[RawRequest("POST", RUN + "/", headers=((b"host", b""),))])
         def fuzz(batch: list[RawRequest]) -> None:
-            nonlocal sent
+            nonlocal sent, server_errors, violations
             for raw in batch:
                 response = client.send(raw)
                 sent += 1
                 found = problem(raw, response)
+                if response.status_code >= 500:
+                    server_errors += 1
+                elif found is not None:
+                    violations += 1
                 assert found is None, f"{raw!r} {found}: {response.content[:500]!r}"
 
-        fuzz()
-    request.node.user_properties.append(("requests_sent", sent))
+        try:
+            fuzz()
+        finally:  # what was sent and seen, failing or not (tests/figures.py reads it)
+            request.node.user_properties += [
+                ("variant", variant.name),
+                ("requests_sent", sent),
+                ("server_errors", server_errors),
+                ("envelope_violations", violations),
+            ]
     assert sent >= settings().max_examples * MIN_BATCH
     if settings.get_current_profile_name() == "thorough":
         assert sent >= THOROUGH_REQUESTS_PER_APP

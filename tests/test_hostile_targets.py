@@ -20,6 +20,7 @@ import pytest
 import paramleak
 from paramleak._audit import LifespanFailed, NoRoutes
 from paramleak._cli import main
+from paramleak._report import _plural
 from paramleak._transport import AppClient, RequestTimeout
 from tests.cli_support import ROOT, Result, Run, one_line, run_process
 from tests.hostile import auth, bare_asgi, hangs, lifespan, many_routes, no_write_routes, one_500
@@ -29,16 +30,46 @@ FAST = ("--max-examples", "3")
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``paramleak`` in-process, from the repository root (targets import from there)."""
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Run:
+    """``paramleak`` in-process, from the repository root (targets import from there). Each
+    audit's target, verdict and exit status is recorded as a ``paramleak_run`` user property
+    (tests/figures.py reads them)."""
     monkeypatch.chdir(ROOT)
 
     def run(*args: str) -> Result:
         code = main(list(args))
         out, err = capsys.readouterr()
-        return Result(code, out, err)
+        result = Result(code, out, err)
+        if args[0] == "audit" and not args[1].startswith("-"):
+            seen = {
+                "target": args[1],
+                "credentials": "--header" in args,
+                "exit": code,
+                "verdict": verdict(result),
+                "clean": code == 0 and not err,
+            }
+            request.node.user_properties.append(("paramleak_run", seen))
+        return result
 
     return run
+
+
+def verdict(result: Result) -> str:
+    """What an audit concluded, in one line: its message on stderr, else its summary."""
+    if result.err:
+        return result.err.strip().splitlines()[0]
+    if result.out.startswith("{"):
+        counts = result.json["summary"]
+        return (
+            f"{_plural(counts['findings'], 'finding')}, {counts['unchecked']} unchecked, "
+            f"{_plural(counts['routes_checked'], 'route')} checked in "
+            f"{_plural(counts['apps'], 'app')}"
+        )
+    return result.out.strip().splitlines()[-1]
 
 
 def run_module(*args: str) -> Result:

@@ -70,11 +70,12 @@ def test_the_registry_declares_one_variant_whose_body_picks_the_trigger() -> Non
 
 @pytest.mark.parametrize("variant", variants())
 def test_no_body_query_or_header_runs_another_trigger_except_where_declared(
-    variant: Variant,
+    variant: Variant, request: pytest.FixtureRequest
 ) -> None:
     app = variant.create_app()
     store: TriggerStore = app.state.store
     overrides: list[OverrideAttempt] = []
+    attempts = 0
 
     with RawClient(app) as client:
 
@@ -92,6 +93,7 @@ def test_no_body_query_or_header_runs_another_trigger_except_where_declared(
         @example(attempt=every_channel(b""))
         @example(attempt=every_channel(b"{}"))
         def attack(attempt: OverrideAttempt) -> None:
+            nonlocal attempts
             a, b = attempt.path_trigger, attempt.other_trigger
             for trigger_id in (a, b):
                 if store.get(trigger_id) is None:
@@ -100,8 +102,11 @@ def test_no_body_query_or_header_runs_another_trigger_except_where_declared(
                     )
             before = run_counts(store, a, b)
             response = client.send(attempt.request)
+            attempts += 1
             after = run_counts(store, a, b)
             ran = {trigger_id for trigger_id in (a, b) if after[trigger_id] != before[trigger_id]}
+            if b in ran:
+                overrides.append(attempt)
 
             assert response.status_code < 500, response.content
             assert all(after[t] - before[t] in (0, 1) for t in (a, b))
@@ -111,10 +116,16 @@ def test_no_body_query_or_header_runs_another_trigger_except_where_declared(
             else:
                 assert ran == set(), (response.status_code, response.content)
             if b in ran:
-                overrides.append(attempt)
                 assert variant.expect["body_overrides_path"], f"{attempt!r} ran the other trigger"
 
-        attack()
+        try:
+            attack()
+        finally:  # what was tried and seen, failing or not (tests/figures.py reads it)
+            request.node.user_properties += [
+                ("variant", variant.name),
+                ("override_attempts", attempts),
+                ("overrides", len(overrides)),
+            ]
 
     assert bool(overrides) is variant.expect["body_overrides_path"]
     # Where it is declared, it is the body's own trigger_id that picks: never a query or header.
