@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 # Imported on first use, so that ``import paramleak`` (the console script's first step, and
-# pydantic's plugin loading) stays cheap: ``_audit`` pulls in httpx and Hypothesis.
+# pydantic's plugin loading) stays cheap: ``_audit`` pulls in pydantic and Starlette.
 _HOMES = {
     "NotArmed": "paramleak._audit",
     "LifespanFailed": "paramleak._audit",

@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from paramleak._discover import WRITE_METHODS, RouteInfo, discover
 from paramleak._model import AppReport, Finding, FindingKind, ProbeRequest, Unchecked
 from paramleak._observe import Validation, is_armed, recording
 from paramleak._schema import field_schema as _schema_of_field
 from paramleak._schema import from_schema, minimal_object, sentinel
-from paramleak._transport import AppClient, LifespanFailed, RequestTimeout, describe
+from paramleak._transport import AppClient, LifespanFailed, RequestTimeout, Response, describe
 
 MARKER_KEY = "paramleak_probe"
 _OMITTED = object()
@@ -41,7 +39,7 @@ class _Probe:
     values: dict[str, Any]
     body: Any
     request: ProbeRequest
-    response: httpx.Response
+    response: Response
     seen: list[Validation]
     # What the app raised while answering, even if an exception handler answered for it.
     app_error: str | None = None

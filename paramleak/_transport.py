@@ -5,6 +5,10 @@ The app runs on an event loop in a daemon thread of its own, so that a handler t
 future with a deadline. Each request runs in the caller's context, so a
 ``paramleak.recording()`` opened around ``send`` sees the validations it causes.
 
+Requests are ASGI calls made here, not through an HTTP client: a scope built from the
+method, path and body, one ``http.request`` message, the response's messages collected. An
+audit sends a few requests per route, so this is most of its cost (see ``bench/``).
+
 As a server does, the client runs the app's ASGI lifespan: startup before the first request
 (a failed or hung startup raises ``LifespanFailed``), shutdown when the client closes, and
 the state a lifespan yields is in every request's scope. An exception the app lets out of a
@@ -16,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import json
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
-
-import httpx
+from urllib.parse import unquote
 
 Message = dict[str, Any]
 
@@ -34,12 +39,28 @@ class RequestTimeout(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Response:
+    """What the app answered: its status, headers (names lowercased) and body."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
 class LifespanFailed(Exception):
     """The app's lifespan startup failed, or did not complete in time: it cannot serve."""
 
 
 class AppClient:
-    """``httpx.AsyncClient(transport=ASGITransport(app))`` behind a synchronous ``send``.
+    """An in-process ASGI client behind a synchronous ``send``.
 
     ``lifespan``: run the app's lifespan startup in the constructor and its shutdown in
     ``close`` (an app that does not speak the lifespan protocol is served without it).
@@ -62,11 +83,13 @@ class AppClient:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._serve, name="paramleak-app", daemon=True)
         self._thread.start()
-        self._http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self._asgi, raise_app_exceptions=False),
-            base_url="http://paramleak.test",
-            headers=dict(headers or {}),
-        )
+        self._headers = [
+            (b"host", b"paramleak.test"),
+            *(
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in (headers or {}).items()
+            ),
+        ]
         if self._lifespan is not None:
             try:
                 self._start()
@@ -81,19 +104,20 @@ class AppClient:
             self._busy = None
         return self._busy is not None
 
-    def send(self, method: str, path: str, body: bytes | None) -> httpx.Response:
+    def send(self, method: str, path: str, body: bytes | None) -> Response:
+        """``method path``, with ``body`` as JSON (None: no body). ``path`` is as on the
+        wire: percent-encoded, with an optional query string."""
         self.last_app_error = None
         if self.stuck:
             raise RequestTimeout("the app is still busy with a request that timed out")
-        headers = {"content-type": "application/json"} if body is not None else {}
         errors: list[Exception] = []
         token = _app_errors.set(errors)
         try:
-            future = self._submit(self._http.request(method, path, content=body, headers=headers))
+            future = self._submit(self._call(method, path, body))
         finally:
             _app_errors.reset(token)
         try:
-            response: httpx.Response = future.result(self._timeout)
+            response: Response = future.result(self._timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
             self._wait_until_idle()
@@ -109,23 +133,81 @@ class AppClient:
             return
         self._closed = True
         stuck = self.stuck
-        if not stuck:
-            self._submit(self._http.aclose()).result(self._timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         # The loop's thread runs the lifespan shutdown (bounded by the timeout) on its way out.
         self._thread.join(0 if stuck else 2 * self._timeout + 1)
 
-    async def _asgi(self, scope: Any, receive: Any, send: Any) -> None:
-        """The app, as the transport calls it: with the lifespan's state, its errors kept."""
-        if self._lifespan is not None and self._lifespan.state and "state" not in scope:
-            scope = {**scope, "state": dict(self._lifespan.state)}
+    async def _call(self, method: str, target: str, body: bytes | None) -> Response:
+        """One request, as a server makes it: the scope, the body, the response collected.
+
+        An exception the app lets out is kept (``last_app_error``) and answered 500, as
+        a server does; one after the response started ends the response there.
+        """
+        path, _, query = target.partition("?")
+        headers = list(self._headers)
+        if body is not None:
+            headers += [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": unquote(path),
+            "raw_path": path.encode("latin-1"),
+            "query_string": query.encode("latin-1"),
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("paramleak.test", 80),
+        }
+        if self._lifespan is not None and self._lifespan.state:
+            scope["state"] = dict(self._lifespan.state)
+        status = 500
+        response_headers: dict[str, str] = {}
+        chunks: list[bytes] = []
+        started = False
+        sent_body = False
+        done = asyncio.Event()
+
+        async def receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body or b"", "more_body": False}
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                for name, value in message.get("headers", ()):
+                    key = bytes(name).decode("latin-1").lower()
+                    text = bytes(value).decode("latin-1")
+                    response_headers[key] = (
+                        f"{response_headers[key]}, {text}" if key in response_headers else text
+                    )
+            elif message["type"] == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+                if not message.get("more_body", False):
+                    done.set()
+
         try:
             await self._app(scope, receive, send)
         except Exception as error:
             errors = _app_errors.get()
             if errors is not None:
                 errors.append(error)
-            raise
+            if not started:
+                status, response_headers, chunks = 500, {}, [b"Internal Server Error"]
+        finally:
+            done.set()
+        return Response(status, response_headers, b"".join(chunks))
 
     def _start(self) -> None:
         assert self._lifespan is not None
