@@ -105,7 +105,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[list[Variant], argparse.Name
         metavar="N",
         help=f"Schemathesis test cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})",
     )
-    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
     args = parser.parse_args(argv)
     unknown = [name for name in args.fixes if name not in names]
     if unknown:
@@ -273,9 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 1
-    console.print(rich_table(results))
     if args.markdown:
         print(markdown_table(results))
+    else:
+        console.print(rich_table(results))
     elapsed = time.monotonic() - started
     reason = verdict({result.fix: (result.tally, result.exit_code) for result in results})
     if reason is not None:
