@@ -299,7 +299,7 @@ def test_pydantic_refuses_class_config_beside_model_config_as_config_both() -> N
 
 def test_pydantic_model_validate_takes_extra_at_call_time() -> None:
     """fixes/dependency_merge/extra_ignore.py: ``model_validate(data, extra='ignore')``
-    (pydantic >= 2.11) drops the merged path value; the model itself stays strict."""
+    drops the merged path value; the model itself stays strict."""
     try:
         got = RunBody.model_validate({"trigger_id": "A", "note": "n"}, extra="ignore")
     except TypeError as error:
