@@ -1,0 +1,368 @@
+"""Per-request rows: the audit's probe and search, and other in-process clients, each beside
+the same request made as a bare ASGI call on the same app in the same process."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from bench._asgi import HOST, RawASGI
+from bench._core import (
+    INSTALL_HINT,
+    Goal,
+    Measure,
+    Rounds,
+    Row,
+    Settings,
+    Unexpected,
+    arm,
+    failed,
+    span,
+)
+from bench._profile import profiled
+
+TRIGGERS = "/v1/code/triggers"
+BODY = b"{}"
+SEARCH_EXAMPLES = 25
+"""The audit's default ``max_examples``."""
+BASELINE = "raw ASGI call"
+
+
+@dataclass
+class Target:
+    """An app served by paramleak's client, a trigger in its store, and its run request
+    as both paramleak's route check and a bare ASGI call make it."""
+
+    app: Any
+    client: Any
+    check: Any
+    raw: RawASGI
+    trigger_id: str
+
+    @property
+    def path(self) -> str:
+        return f"{TRIGGERS}/{self.trigger_id}/run"
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {"trigger_id": self.trigger_id}
+
+    def probe(self, count: int) -> float:
+        """Seconds per request of the audit's deterministic probe: ``_RouteCheck._send``,
+        the client's send inside ``paramleak.recording()``."""
+        started = time.perf_counter()
+        for _ in range(count):
+            self.check._send(self.values, {})
+        return (time.perf_counter() - started) / count
+
+    def probe_status(self) -> int:
+        status: int = self.check._send(self.values, {}).response.status_code
+        return status
+
+
+def _counting_client(app: Any) -> Any:
+    from paramleak._transport import AppClient
+
+    class CountingClient(AppClient):
+        """paramleak's client, counting the requests it sends."""
+
+        sent = 0
+
+        def send(self, method: str, path: str, body: bytes | None) -> Any:
+            self.sent += 1
+            return super().send(method, path, body)
+
+    return CountingClient(app, headers={}, timeout=10.0)
+
+
+@contextmanager
+def target(factory: Callable[[], Any], *, counting: bool = False) -> Iterator[Target]:
+    arm()
+    from bench._targets import RUN
+    from paramleak._audit import _RouteCheck
+    from paramleak._discover import discover
+    from paramleak._transport import AppClient
+
+    app = factory()
+    loop = asyncio.new_event_loop()
+    client = _counting_client(app) if counting else AppClient(app, headers={}, timeout=10.0)
+    try:
+        created = client.send("POST", TRIGGERS, b'{"name": "bench"}')
+        if created.status_code != 201:
+            raise Unexpected(f"creating a trigger answered {created.status_code}")
+        trigger_id = created.json()["id"]
+        route = next(r for r in discover(app) if r.method == "POST" and r.template == RUN)
+        check = _RouteCheck(client, route, {})
+        raw = RawASGI(app, "POST", f"{TRIGGERS}/{trigger_id}/run", BODY, loop)
+        yield Target(app, client, check, raw, trigger_id)
+    finally:
+        client.close()
+        loop.close()
+
+
+def _seed() -> Any:
+    from bench._targets import seed_app
+
+    return seed_app()
+
+
+def _fix() -> Any:
+    from bench._targets import fix_app
+
+    return fix_app()
+
+
+def _same_status(t: Target) -> int:
+    """The status both ways of sending answer; they must agree, or the rows compare
+    different requests."""
+    raw_status = t.raw.answer()[0]
+    probe_status = t.probe_status()
+    if raw_status != probe_status:
+        raise Unexpected(f"raw ASGI answered {raw_status}, paramleak's probe {probe_status}")
+    return raw_status
+
+
+def probe_rows(settings: Settings) -> list[Row]:
+    count = settings.size(200, 20)
+    with target(_seed) as t:
+        status = _same_status(t)
+        measured = Rounds.run(
+            settings.rounds_for(15),
+            {"baseline": lambda: t.raw.per_request(count), "probe": lambda: t.probe(count)},
+        )
+    return [
+        Row(
+            key="probe",
+            name="probe per request",
+            measured="paramleak's deterministic probe (_RouteCheck._send: AppClient.send "
+            "inside recording())",
+            baseline_name=BASELINE,
+            values=measured["probe"],
+            baselines=measured["baseline"],
+            goal=Goal(2.0, at_most=True),
+            note=f"seed app, POST {TRIGGERS}/{{id}}/run {{}}, answered {status}; "
+            f"{count} requests per round",
+        )
+    ]
+
+
+def _search_once(t: Target, seed: int) -> tuple[float, int]:
+    """Seconds per request of one Hypothesis search, and how many requests it sent."""
+    t.client.sent = 0
+    started = time.perf_counter()
+    found = t.check._search(SEARCH_EXAMPLES, seed)
+    elapsed = time.perf_counter() - started
+    if found is not None:
+        raise Unexpected("the search found a leak in the fix app")
+    sent: int = t.client.sent
+    if sent == 0:
+        raise Unexpected("the search sent no request")
+    return elapsed / sent, sent
+
+
+def search_rows(settings: Settings) -> list[Row]:
+    count = settings.size(100, 20)
+    sent: list[int] = []
+    seeds = iter(range(1_000_000))
+
+    def search() -> float:
+        per_request, requests = _search_once(t, next(seeds))
+        sent.append(requests)
+        return per_request
+
+    with target(_fix, counting=True) as t:
+        status = _same_status(t)
+        measured = Rounds.run(
+            settings.rounds_for(9),
+            {"baseline": lambda: t.raw.per_request(count), "search": search},
+        )
+    return [
+        Row(
+            key="search",
+            name="Hypothesis example per request",
+            measured=f"_RouteCheck._search({SEARCH_EXAMPLES}, seed) on the right fix "
+            "(nothing to find): its time / requests sent",
+            baseline_name=BASELINE,
+            values=measured["search"],
+            baselines=measured["baseline"],
+            goal=Goal(5.0, at_most=True),
+            note=f"fixes.handler_merge.separate_path_model; baseline its run {{}} "
+            f"({status}); {span(sent)} requests per search",
+        )
+    ]
+
+
+@contextmanager
+def _testclient_warnings() -> Iterator[None]:
+    """Starlette's TestClient warns that it wants httpx2 instead of httpx: not our concern."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*starlette\.testclient", category=Warning)
+        yield
+
+
+class Clients:
+    """Other in-process clients sending the same request, each on its own terms."""
+
+    def __init__(self, t: Target) -> None:
+        import httpx
+
+        self.t = t
+        self.loop = t.raw.loop
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=t.app), base_url=f"http://{HOST}"
+        )
+        with _testclient_warnings():
+            from starlette.testclient import TestClient
+
+            self.testclient = TestClient(t.app, base_url=f"http://{HOST}")
+        self.case: Any = None
+        if importlib.util.find_spec("schemathesis") is not None:
+            import schemathesis
+
+            from bench._targets import RUN
+
+            schema = schemathesis.openapi.from_asgi("/openapi.json", t.app)
+            self.case = schema[RUN]["POST"].Case(
+                path_parameters={"trigger_id": t.trigger_id},
+                body={},
+                media_type="application/json",
+            )
+
+    def httpx(self, count: int) -> float:
+        headers = {"content-type": "application/json"}
+
+        async def batch() -> float:
+            started = time.perf_counter()
+            for _ in range(count):
+                await self.http.post(self.t.path, content=BODY, headers=headers)
+            return (time.perf_counter() - started) / count
+
+        return self.loop.run_until_complete(batch())
+
+    def starlette(self, count: int) -> float:
+        headers = {"content-type": "application/json"}
+        with _testclient_warnings():
+            started = time.perf_counter()
+            for _ in range(count):
+                self.testclient.post(self.t.path, content=BODY, headers=headers)
+            return (time.perf_counter() - started) / count
+
+    def schemathesis(self, count: int) -> float:
+        started = time.perf_counter()
+        for _ in range(count):
+            self.case.call()
+        return (time.perf_counter() - started) / count
+
+    def statuses(self) -> dict[str, int]:
+        headers = {"content-type": "application/json"}
+        found = {
+            "httpx": self.loop.run_until_complete(
+                self.http.post(self.t.path, content=BODY, headers=headers)
+            ).status_code
+        }
+        with _testclient_warnings():
+            found["starlette"] = self.testclient.post(
+                self.t.path, content=BODY, headers=headers
+            ).status_code
+        if self.case is not None:
+            found["schemathesis"] = self.case.call().status_code
+        return found
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.http.aclose())
+        with _testclient_warnings():
+            self.testclient.close()
+
+
+CLIENT_ROWS = {
+    "httpx": ("httpx.AsyncClient(transport=httpx.ASGITransport(app)).post"),
+    "schemathesis": "Schemathesis's ASGI client: case.call() (schemathesis.openapi.from_asgi)",
+    "starlette": "Starlette TestClient(app).post",
+}
+
+
+def client_rows(settings: Settings) -> list[Row]:
+    count = settings.size(200, 20)
+    with target(_seed) as t:
+        status = _same_status(t)
+        clients = Clients(t)
+        try:
+            for name, answered in clients.statuses().items():
+                if answered != status:
+                    raise Unexpected(f"{name} answered {answered}, raw ASGI {status}")
+            contenders: dict[str, Callable[[], float]] = {
+                "baseline": lambda: t.raw.per_request(count),
+                "httpx": lambda: clients.httpx(count),
+                "starlette": lambda: clients.starlette(count),
+            }
+            if clients.case is not None:
+                contenders["schemathesis"] = lambda: clients.schemathesis(count)
+            measured = Rounds.run(settings.rounds_for(15), contenders)
+        finally:
+            clients.close()
+    rows = []
+    for name, what in CLIENT_ROWS.items():
+        key = f"clients:{name}"
+        title = f"{name} client per request"
+        if name not in contenders:
+            rows.append(failed(key, title, f"schemathesis {INSTALL_HINT}"))
+            continue
+        rows.append(
+            Row(
+                key=key,
+                name=title,
+                measured=what,
+                baseline_name=BASELINE,
+                values=measured[name],
+                baselines=measured["baseline"],
+                note=f"context; same request as the probe row ({status}); {count} per round",
+            )
+        )
+    return rows
+
+
+def _profile_probe(settings: Settings) -> None:
+    with target(_seed) as t:
+        t.probe(20)
+        profiled(lambda: t.probe(settings.size(2000, 200)))
+
+
+def _profile_search(settings: Settings) -> None:
+    with target(_fix, counting=True) as t:
+        _search_once(t, 0)
+        profiled(lambda: [_search_once(t, seed) for seed in range(settings.size(20, 3))])
+
+
+def _profile_clients(settings: Settings) -> None:
+    with target(_seed) as t:
+        clients = Clients(t)
+        try:
+            clients.httpx(20)
+            profiled(lambda: clients.httpx(settings.size(2000, 200)))
+        finally:
+            clients.close()
+
+
+MEASURES = (
+    Measure(
+        "probe", "row 1: the audit's probe per request vs raw ASGI", probe_rows, _profile_probe
+    ),
+    Measure(
+        "search",
+        "row 2: a Hypothesis search example per request vs raw ASGI",
+        search_rows,
+        _profile_search,
+    ),
+    Measure(
+        "clients",
+        "row 3: httpx, Schemathesis and Starlette clients per request vs raw ASGI",
+        client_rows,
+        _profile_clients,
+    ),
+)
