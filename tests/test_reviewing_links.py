@@ -1,7 +1,7 @@
 """docs/reviewing.md: every test it cites is one pytest collects, and every section cites one.
 
 A test link is a Markdown link whose target is a pytest node id relative to the doc,
-``[text](../tests/FILE.py::TEST)``, ``::Class::method``, optionally ``[ID]`` for one
+``[text](../tests/FILE.py#TEST)``, ``::Class::method``, optionally ``[ID]`` for one
 parametrized case. Test ids come from pytest's own collection of the linked modules, run once
 in a subprocess for all of them. Other relative links must name a file or folder that exists.
 Code (fenced blocks and inline spans) is not read: links shown as examples are not links.
@@ -26,7 +26,7 @@ _FENCE = re.compile(r"^```.*?^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*$", re.MULTILINE)
-_TEST_TARGET = re.compile(r"^(?P<file>[^:\s]+\.py)::(?P<node>[A-Za-z_]\w*(?:::[A-Za-z_]\w*)?)")
+_TEST_TARGET = re.compile(r"^(?P<file>[^#:\s]+\.py)#(?P<node>[A-Za-z_]\w*(?:::[A-Za-z_]\w*)?)")
 
 Collector = Callable[[Iterable[Path]], frozenset[str]]
 
@@ -103,14 +103,14 @@ def broken_links(text: str, base: Path, collector: Collector = collect) -> list[
         where = f"line {link.line}: {link.target}"
         match = link.test
         if match is None:
-            if "::" in link.target or not (base / link.target).exists():
+            if ".py#" in link.target or not (base / link.target).exists():
                 broken.append(f"{where}: no such file or folder, and not a test id")
             continue
         path = (base / match["file"]).resolve()
         if not path.is_relative_to(ROOT / "tests") or not path.is_file():
             broken.append(f"{where}: no test file {match['file']}")
             continue
-        node = link.target[len(match["file"]) :]
+        node = "::" + link.target[len(match["file"]) + 1 :]
         test_links.append((link, path, f"{path.relative_to(ROOT).as_posix()}{node}"))
     ids = collector({path for _, path, _ in test_links}) if test_links else frozenset()
     for link, _, node_id in test_links:
@@ -142,22 +142,22 @@ def test_every_section_of_the_reviewing_guide_cites_a_test() -> None:
 SYNTHETIC = """\
 # A doc
 
-[good](../tests/test_wrong_fixes.py::test_seed_page_sample_still_answers_the_seed_400),
-[good case](../tests/test_merge_shapes.py::test_audit_finds_every_merge_shape[dict_union]),
-[all cases](../tests/test_merge_shapes.py::test_audit_finds_every_merge_shape),
+[good](../tests/test_wrong_fixes.py#test_seed_page_sample_still_answers_the_seed_400),
+[good case](../tests/test_merge_shapes.py#test_audit_finds_every_merge_shape[dict_union]),
+[all cases](../tests/test_merge_shapes.py#test_audit_finds_every_merge_shape),
 [a file](../repro/handler_merge.py), and in code, not a link:
-`[x](../tests/test_nowhere.py::test_x)`.
+`[x](../tests/test_nowhere.py#test_x)`.
 
 ## Broken
 
-[no file](../tests/test_nowhere.py::test_x)
-[no test](../tests/test_wrong_fixes.py::test_that_was_renamed)
-[no case](../tests/test_merge_shapes.py::test_audit_finds_every_merge_shape[no_such_shape])
-[no class](../tests/test_wrong_fixes.py::TestNothing::test_x)
+[no file](../tests/test_nowhere.py#test_x)
+[no test](../tests/test_wrong_fixes.py#test_that_was_renamed)
+[no case](../tests/test_merge_shapes.py#test_audit_finds_every_merge_shape[no_such_shape])
+[no class](../tests/test_wrong_fixes.py#TestNothing::test_x)
 [no folder](../nowhere/)
 
 ```python
-# Not a heading, and [x](../tests/test_nowhere.py::test_y) is not a link
+# Not a heading, and [x](../tests/test_nowhere.py#test_y) is not a link
 ```
 """
 
@@ -166,14 +166,14 @@ def test_checker_reports_each_broken_link_of_a_synthetic_doc() -> None:
     broken = broken_links(SYNTHETIC, GUIDE.parent)
 
     assert [line.partition(": ")[2] for line in broken] == [
-        "../tests/test_nowhere.py::test_x: no test file ../tests/test_nowhere.py",
+        "../tests/test_nowhere.py#test_x: no test file ../tests/test_nowhere.py",
         "../nowhere/: no such file or folder, and not a test id",
-        "../tests/test_wrong_fixes.py::test_that_was_renamed: pytest collects no "
+        "../tests/test_wrong_fixes.py#test_that_was_renamed: pytest collects no "
         "tests/test_wrong_fixes.py::test_that_was_renamed",
-        "../tests/test_merge_shapes.py::test_audit_finds_every_merge_shape[no_such_shape]: "
+        "../tests/test_merge_shapes.py#test_audit_finds_every_merge_shape[no_such_shape]: "
         "pytest collects no tests/test_merge_shapes.py::test_audit_finds_every_merge_shape"
         "[no_such_shape]",
-        "../tests/test_wrong_fixes.py::TestNothing::test_x: pytest collects no "
+        "../tests/test_wrong_fixes.py#TestNothing::test_x: pytest collects no "
         "tests/test_wrong_fixes.py::TestNothing::test_x",
     ]
     assert [heading for heading, _ in sections(SYNTHETIC)] == ["A doc", "Broken"]
