@@ -2,35 +2,48 @@
 
 Owned here on purpose: hypothesis-jsonschema is broken with current Hypothesis, and
 ``st.builds`` skips defaulted fields. Every optional property is drawn present or absent.
+
+Hypothesis is imported on first use: an audit whose probes settle every route (a leak found,
+a plain path param, a body without required fields) never needs it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from datetime import timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hypothesis import strategies as st
-
-_FORMATS: dict[str, st.SearchStrategy[str]] = {
-    "uuid": st.uuids().map(str),
-    "date-time": st.datetimes(timezones=st.just(timezone.utc)).map(
-        lambda moment: moment.isoformat()
-    ),
-    "date": st.dates().map(lambda day: day.isoformat()),
-    "email": st.from_regex(r"\A[a-z]{1,8}@[a-z]{1,8}\.(com|org|net)\Z"),
-    "uri": st.from_regex(r"\Ahttps://[a-z]{1,10}\.example/[a-z0-9]{0,8}\Z"),
-}
+if TYPE_CHECKING:
+    from hypothesis import settings
+    from hypothesis.strategies import SearchStrategy
 
 
-def from_schema(schema: dict[str, Any], *, no_slash: bool = False) -> st.SearchStrategy[Any]:
+@functools.cache
+def _formats() -> dict[str, SearchStrategy[str]]:
+    from hypothesis import strategies as st
+
+    return {
+        "uuid": st.uuids().map(str),
+        "date-time": st.datetimes(timezones=st.just(timezone.utc)).map(
+            lambda moment: moment.isoformat()
+        ),
+        "date": st.dates().map(lambda day: day.isoformat()),
+        "email": st.from_regex(r"\A[a-z]{1,8}@[a-z]{1,8}\.(com|org|net)\Z"),
+        "uri": st.from_regex(r"\Ahttps://[a-z]{1,10}\.example/[a-z0-9]{0,8}\Z"),
+    }
+
+
+def from_schema(schema: dict[str, Any], *, no_slash: bool = False) -> SearchStrategy[Any]:
     """Values valid for ``schema`` (as far as the schema tells; callers re-validate)."""
-    strategy: st.SearchStrategy[Any] = _strategy(schema, schema.get("$defs", {}), no_slash)
+    strategy: SearchStrategy[Any] = _strategy(schema, schema.get("$defs", {}), no_slash)
     return strategy
 
 
 def _strategy(schema: dict[str, Any], defs: dict[str, Any], no_slash: bool) -> Any:
+    from hypothesis import strategies as st
+
     if "$ref" in schema:
         return _strategy(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, no_slash)
     if "const" in schema:
@@ -68,13 +81,15 @@ def _strategy(schema: dict[str, Any], defs: dict[str, Any], no_slash: bool) -> A
     return _json_values()
 
 
-def _strings(schema: dict[str, Any], no_slash: bool) -> st.SearchStrategy[str]:
+def _strings(schema: dict[str, Any], no_slash: bool) -> SearchStrategy[str]:
+    from hypothesis import strategies as st
+
     min_size = schema.get("minLength", 0)
     max_size = schema.get("maxLength")
     if "pattern" in schema:
         strings = st.from_regex(schema["pattern"], fullmatch=True)
-    elif schema.get("format") in _FORMATS:
-        strings = _FORMATS[schema["format"]]
+    elif schema.get("format") in _formats():
+        strings = _formats()[schema["format"]]
     else:
         alphabet = st.characters(
             exclude_categories=["Cs"], exclude_characters="/" if no_slash else ""
@@ -109,45 +124,50 @@ def _bounds(schema: dict[str, Any], *, integer: bool) -> tuple[Any, Any]:
     return low, high
 
 
-@st.composite
-def _object_values(draw: st.DrawFn, schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+def _objects(schema: dict[str, Any], defs: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Required properties always, each optional one present or absent."""
+    from hypothesis import strategies as st
+
     required = set(schema.get("required", ()))
-    value = {}
-    for name, subschema in schema.get("properties", {}).items():
-        if name in required or draw(st.booleans()):
-            value[name] = draw(_strategy(subschema, defs, False))
-    return value
+    properties = schema.get("properties", {})
+    return st.fixed_dictionaries(
+        {name: _strategy(sub, defs, False) for name, sub in properties.items() if name in required},
+        optional={
+            name: _strategy(sub, defs, False)
+            for name, sub in properties.items()
+            if name not in required
+        },
+    )
 
 
-def _objects(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return _object_values(schema, defs)
+def _json_values() -> SearchStrategy[Any]:
+    from hypothesis import strategies as st
 
-
-def _json_values() -> st.SearchStrategy[Any]:
     scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=10)
     return st.recursive(scalars, lambda inner: st.lists(inner, max_size=2), max_leaves=4)
 
 
-def _first_settings() -> Any:
+@functools.cache
+def _first() -> settings:
     from hypothesis import Phase, settings
 
     # The first value that fits, reproducibly; shrinking it would cost a second or more.
     return settings(database=None, max_examples=500, derandomize=True, phases=[Phase.generate])
 
 
-_FIRST = _first_settings()
-
-
 def minimal_object(schema: dict[str, Any]) -> dict[str, Any] | None:
     """The smallest object body the schema allows: required properties only, or None if the
-    schema is not an object with properties Hypothesis can fill deterministically."""
-    from hypothesis import find
-
+    schema is not an object. With no required property that is ``{}``; else Hypothesis
+    finds the first values that fit, deterministically."""
     defs = schema.get("$defs", {})
     objects = [s for s in _options(schema, defs) if s.get("type") == "object" or "properties" in s]
     if not objects:
         return None
-    found: dict[str, Any] = find(_object_values(objects[0], defs), lambda _: True, settings=_FIRST)
+    if not objects[0].get("required"):
+        return {}
+    from hypothesis import find
+
+    found: dict[str, Any] = find(_objects(objects[0], defs), lambda _: True, settings=_first())
     return found
 
 
@@ -194,9 +214,6 @@ def sentinel(
     Strings get a unique token when the schema allows one; otherwise (a pattern, a format)
     Hypothesis finds a matching value with at least a few distinct characters.
     """
-    from hypothesis import find
-    from hypothesis.errors import NoSuchExample
-
     kind = schema.get("type")
     if kind == "integer" or convertor == "int":
         low, high = _bounds(schema, integer=True)
@@ -211,11 +228,14 @@ def sentinel(
             value = _token_string(schema, convertor, uuid.uuid4().hex[:12])
             if value not in avoid:
                 return value
+    from hypothesis import find
+    from hypothesis.errors import NoSuchExample
+
     strings = from_schema(schema, no_slash=convertor != "path")
     try:  # distinctive if the schema allows: a "0" could be anything in a body
-        return find(strings, lambda s: s not in avoid and _distinctive(s), settings=_FIRST)
+        return find(strings, lambda s: s not in avoid and _distinctive(s), settings=_first())
     except NoSuchExample:
-        return find(strings, lambda s: s not in avoid, settings=_FIRST)
+        return find(strings, lambda s: s not in avoid, settings=_first())
 
 
 def _token_string(schema: dict[str, Any], convertor: str, token: str) -> str:

@@ -509,6 +509,25 @@ def test_help_imports_nothing_heavy() -> None:
     assert done.stdout == "[]\n"
 
 
+def test_an_audit_settled_by_its_probes_never_imports_hypothesis() -> None:
+    """The seed's leak is found by the deterministic probes: no search, so no Hypothesis."""
+    code = textwrap.dedent(
+        """
+        import contextlib, io, sys
+        from paramleak._cli import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["audit", "repro.handler_merge:app"])
+        print(code, "hypothesis" in sys.modules)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "1 False\n"
+
+
 def test_version(in_process: Run) -> None:
     from importlib.metadata import version
 
