@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from paramleak._discover import RouteInfo
     from paramleak._model import AppReport, Finding, Unchecked
+    from paramleak._transport import AppClient
 
 APP_OPTION = "--paramleak-app"
 APPS_INI = "paramleak_apps"
@@ -71,6 +72,9 @@ class _Settings:
 
 
 _SETTINGS = pytest.StashKey[_Settings]()
+# One client per app and headers, for the whole run, as a server serves every request from
+# one process: its lifespan starts before the app's first item and shuts down at the end.
+_CLIENTS = pytest.StashKey[dict[tuple[int, tuple[tuple[str, str], ...]], "AppClient"]]()
 # Target modules already imported when the plugin armed: their models are not observed.
 _IMPORTED_BEFORE_ARMING = pytest.StashKey[frozenset[str]]()
 
@@ -116,6 +120,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     targets = _targets(early_config, early_config.known_args_namespace)
     if targets:
         _arm(early_config, targets)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for client in config.stash.get(_CLIENTS, {}).values():
+        client.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -285,8 +294,12 @@ class ParamleakRoute(pytest.Function, _ParsedNodeId):
         headers = _headers(self.funcargs[HEADERS_FIXTURE])
         overrides = _overrides(self.funcargs[OVERRIDES_FIXTURE])
         report = AppReport(self.target)
+        clients = self.config.stash.setdefault(_CLIENTS, {})
+        key = (id(self.app), tuple(sorted(headers.items())))
         with _dependency_overrides(self.app, overrides, self.target):
-            client = AppClient(self.app, headers=headers)
+            client = clients.get(key)
+            if client is None:
+                client = clients[key] = AppClient(self.app, headers=headers)
             try:
                 check_route(
                     client,
@@ -297,7 +310,9 @@ class ParamleakRoute(pytest.Function, _ParsedNodeId):
                     headers=headers,
                 )
             finally:
-                client.close()
+                if client.stuck:  # a handler blocks its loop: the next item gets a new one
+                    del clients[key]
+                    client.close()
         if not report.clean:
             raise RouteNotClean(report)
 

@@ -361,3 +361,49 @@ def test_without_apps_the_plugin_adds_nothing(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=1)
     assert "paramleak[" not in result.stdout.str()
     assert "paramleak:" not in result.stdout.str()
+
+
+LIFESPAN_COUNTED = """
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+LOG = Path(__file__).with_name("lifespan.log")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    with LOG.open("a") as log:
+        log.write("start\\n")
+    yield
+    with LOG.open("a") as log:
+        log.write("stop\\n")
+
+
+class Body(BaseModel):
+    note: str | None = None
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.post("/jobs/{job_id}/run")
+def run(job_id: str, body: Body | None = None) -> dict[str, str]:
+    return {"job_id": job_id}
+
+
+@app.post("/jobs/{job_id}/cancel")
+def cancel(job_id: str, body: Body | None = None) -> dict[str, str]:
+    return {"job_id": job_id}
+"""
+
+
+def test_an_apps_routes_share_one_lifespan_as_under_a_server(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(lifespan_counted=LIFESPAN_COUNTED)
+
+    result = pytester.runpytest(*FAST, "-n", "0", "--paramleak-app", "lifespan_counted:app")
+
+    result.assert_outcomes(passed=2)
+    assert (pytester.path / "lifespan.log").read_text().split() == ["start", "stop"]
