@@ -1,6 +1,6 @@
 """Masking fix for ``repro/dependency_merge.py``: the shared dependency validates leniently.
 
-The merge stays; the dependency asks pydantic (>= 2.11) to ignore extra keys at call time,
+The merge stays; the dependency asks pydantic (>= 2.12) to ignore extra keys at call time,
 ``model_validate(data, extra='ignore')``, so the path value is dropped inside validation,
 and so is any misspelled field a client sends to create or run. The routes are the bug's.
 """

@@ -2,7 +2,7 @@
 
 ``ReactionIn`` forbids unknown fields, but ``POST /posts/{post_id}/reactions`` validates
 ``{"post_id": post_id, **body}`` with ``model_validate(..., extra="ignore")`` (pydantic
->= 2.11), so the post id is silently dropped and the request answers 201.
+>= 2.12), so the post id is silently dropped and the request answers 201.
 
 Audit must report: ``("POST", "/posts/{post_id}/reactions", "post_id", "masked")``.
 """
