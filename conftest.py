@@ -16,12 +16,17 @@ from repro.client import Client
 # tests read what reaches validation, and only validators built after this are observed.
 paramleak.arm()
 
+# Where it sees a CI variable (CI, GITHUB_ACTIONS, ...) Hypothesis loads its own `ci` profile,
+# derandomized and without an example database, and a new profile inherits from it: `default`
+# and `thorough` start from Hypothesis's defaults instead, so they stay random and keep their
+# example database on CI too.
+HYPOTHESIS_DEFAULTS = settings.get_profile("default")
 # Fast enough to run on every save.
-settings.register_profile("default", max_examples=20, deadline=None)
+settings.register_profile("default", HYPOTHESIS_DEFAULTS, max_examples=20, deadline=None)
 # What CI runs: reproducible, and a failure prints the blob that replays it.
 settings.register_profile("ci", max_examples=60, derandomize=True, print_blob=True, deadline=None)
 # Before a release, or after touching a variant: thousands of examples per property.
-settings.register_profile("thorough", max_examples=2500, deadline=None)
+settings.register_profile("thorough", HYPOTHESIS_DEFAULTS, max_examples=2500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
