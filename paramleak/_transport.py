@@ -1,13 +1,21 @@
 """Requests to an in-process ASGI app, synchronously, with a per-request timeout.
 
-The app runs on an event loop in a daemon thread of its own, so that a handler that blocks
-(``time.sleep`` in an ``async def``) costs a timeout, not the audit: the caller waits on a
-future with a deadline. Each request runs in the caller's context, so a
-``paramleak.recording()`` opened around ``send`` sees the validations it causes.
+The app runs on an event loop in a daemon thread of its own (the app thread), so that a
+handler that blocks (``time.sleep`` in an ``async def``) costs a timeout, not the audit.
+Work reaches that thread as jobs: ``call(fn)`` runs ``fn`` there, in a copy of the caller's
+context, and ``send`` called from inside such a job makes its request on the spot, with no
+hop between threads. The audit runs each route's whole check as one job, so its requests cost
+what the app costs (see ``bench/``); ``send`` from any other thread is a job of one request.
+
+Each request runs until the app answers or the timeout passes: a handler that awaits too
+long is cancelled; one that blocks the loop cannot be, so the caller, which watches the
+request under way, gives up on the job (``RequestTimeout``), the client is ``stuck`` until
+the handler returns, and the abandoned job sends nothing more.
 
 Requests are ASGI calls made here, not through an HTTP client: a scope built from the
-method, path and body, one ``http.request`` message, the response's messages collected. An
-audit sends a few requests per route, so this is most of its cost (see ``bench/``).
+method, path and body, one ``http.request`` message, the response's messages collected. The
+loop runs while a request (or the lifespan's startup or shutdown) does; between requests,
+tasks the app started wait.
 
 As a server does, the client runs the app's ASGI lifespan: startup before the first request
 (a failed or hung startup raises ``LifespanFailed``), shutdown when the client closes, and
@@ -21,18 +29,16 @@ import asyncio
 import concurrent.futures
 import contextvars
 import json
+import queue
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 Message = dict[str, Any]
-
-# The exceptions the app raises during the request being sent; a fresh list per request.
-_app_errors: contextvars.ContextVar[list[Exception] | None] = contextvars.ContextVar(
-    "paramleak_app_errors", default=None
-)
+T = TypeVar("T")
 
 
 class RequestTimeout(Exception):
@@ -59,6 +65,26 @@ class LifespanFailed(Exception):
     """The app's lifespan startup failed, or did not complete in time: it cannot serve."""
 
 
+class _Job:
+    """A function to run on the app thread, in the context of the caller that gave it."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.context = contextvars.copy_context()
+        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.abandoned = False
+
+    def run(self) -> None:
+        if not self.future.set_running_or_notify_cancel():
+            return
+        try:
+            result = self.context.run(self.fn)
+        except BaseException as error:
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(result)
+
+
 class AppClient:
     """An in-process ASGI client behind a synchronous ``send``.
 
@@ -77,12 +103,13 @@ class AppClient:
         self._timeout = timeout
         self._app = app
         self._lifespan = _Lifespan(app, timeout) if lifespan else None
-        self._busy: concurrent.futures.Future[None] | None = None
         self._closed = False
         self.last_app_error: Exception | None = None
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, name="paramleak-app", daemon=True)
-        self._thread.start()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._job: _Job | None = None  # the job the app thread runs
+        self._abandoned: _Job | None = None  # the job the caller gave up on
+        self._since: float | None = None  # when the request under way started (monotonic)
         self._headers = [
             (b"host", b"paramleak.test"),
             *(
@@ -90,58 +117,120 @@ class AppClient:
                 for name, value in (headers or {}).items()
             ),
         ]
+        self._thread = threading.Thread(target=self._serve, name="paramleak-app", daemon=True)
+        self._thread.start()
         if self._lifespan is not None:
             try:
-                self._start()
+                self.call(self._start)
+            except RequestTimeout:
+                self.close()
+                raise LifespanFailed(
+                    f"lifespan startup did not complete within {self._timeout:g}s"
+                ) from None
             except BaseException:
                 self.close()
                 raise
 
     @property
     def stuck(self) -> bool:
-        """Whether a request that timed out still blocks the app's event loop."""
-        if self._busy is not None and self._busy.done():
-            self._busy = None
-        return self._busy is not None
+        """Whether a request that timed out still blocks the app thread."""
+        if self._abandoned is not None and self._abandoned.future.done():
+            self._abandoned = None
+        return self._abandoned is not None
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """``fn()`` on the app thread, where its ``send`` calls cost no thread hop.
+
+        Raises what ``fn`` raises, or ``RequestTimeout`` if a request of ``fn``'s blocks the
+        loop past the timeout (``fn`` is then abandoned: its next ``send`` raises).
+        """
+        if threading.get_ident() == self._thread.ident:
+            return fn()
+        if self._closed:
+            raise RuntimeError("the client is closed")
+        if self.stuck:
+            raise RequestTimeout("the app is still busy with a request that timed out")
+        job = _Job(fn)
+        self._jobs.put(job)
+        return self._wait(job)  # type: ignore[no-any-return]
 
     def send(self, method: str, path: str, body: bytes | None) -> Response:
         """``method path``, with ``body`` as JSON (None: no body). ``path`` is as on the
         wire: percent-encoded, with an optional query string."""
+        if threading.get_ident() != self._thread.ident:
+            return self.call(lambda: self.send(method, path, body))
         self.last_app_error = None
-        if self.stuck:
-            raise RequestTimeout("the app is still busy with a request that timed out")
         errors: list[Exception] = []
-        token = _app_errors.set(errors)
-        try:
-            future = self._submit(self._call(method, path, body))
-        finally:
-            _app_errors.reset(token)
-        try:
-            response: Response = future.result(self._timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            self._wait_until_idle()
-            raise RequestTimeout(f"no answer within {self._timeout:g}s") from None
+        response: Response = self._run(self._call(method, path, body, errors))
         self.last_app_error = errors[0] if errors else None
         return response
 
     def close(self) -> None:
-        """Stop the loop, after the lifespan shutdown. If a handler still blocks the loop,
-        its thread finishes the job (shutdown, cancel what is pending, close the loop) once
-        the handler returns."""
+        """Stop the app thread, after the lifespan shutdown. If a handler still blocks the
+        loop, the thread finishes the job (shutdown, cancel what is pending, close the loop)
+        once the handler returns."""
         if self._closed:
             return
         self._closed = True
         stuck = self.stuck
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        # The loop's thread runs the lifespan shutdown (bounded by the timeout) on its way out.
+        self._jobs.put(None)
+        # The app thread runs the lifespan shutdown (bounded by the timeout) on its way out.
         self._thread.join(0 if stuck else 2 * self._timeout + 1)
 
-    async def _call(self, method: str, target: str, body: bytes | None) -> Response:
+    def _wait(self, job: _Job) -> Any:
+        """The job's result. While it runs, look in on it: a request under way for longer
+        than the timeout (plus a grace period for the loop to cancel it) blocks the loop,
+        and the job is abandoned."""
+        grace = min(1.0, self._timeout)
+        tick = min(0.05, self._timeout)
+        while True:
+            try:
+                return job.future.result(tick)
+            except concurrent.futures.TimeoutError:
+                pass
+            since = self._since
+            if (
+                self._job is job
+                and since is not None
+                and time.monotonic() - since > self._timeout + grace
+            ):
+                job.abandoned = True
+                self._abandoned = job
+                raise RequestTimeout(f"no answer within {self._timeout:g}s")
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """On the app thread: run the loop until ``coroutine`` is done, cancelling it when
+        the timeout passes (``RequestTimeout``)."""
+        if self._job is not None and self._job.abandoned:
+            coroutine.close()
+            raise RequestTimeout("the caller gave up on this job after a request timed out")
+        task = self._loop.create_task(coroutine)
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = self._loop.call_later(self._timeout, expire)
+        self._since = time.monotonic()
+        try:
+            return self._loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if expired:
+                raise RequestTimeout(f"no answer within {self._timeout:g}s") from None
+            raise
+        finally:
+            self._since = None
+            timer.cancel()
+
+    async def _call(
+        self, method: str, target: str, body: bytes | None, errors: list[Exception]
+    ) -> Response:
         """One request, as a server makes it: the scope, the body, the response collected.
 
-        An exception the app lets out is kept (``last_app_error``) and answered 500, as
-        a server does; one after the response started ends the response there.
+        An exception the app lets out is kept (in ``errors``) and answered 500, as a server
+        does; one after the response started ends the response there.
         """
         path, _, query = target.partition("?")
         headers = list(self._headers)
@@ -200,9 +289,7 @@ class AppClient:
         try:
             await self._app(scope, receive, send)
         except Exception as error:
-            errors = _app_errors.get()
-            if errors is not None:
-                errors.append(error)
+            errors.append(error)
             if not started:
                 status, response_headers, chunks = 500, {}, [b"Internal Server Error"]
         finally:
@@ -211,19 +298,19 @@ class AppClient:
 
     def _start(self) -> None:
         assert self._lifespan is not None
-        future = self._submit(self._lifespan.startup())
         try:
-            future.result(self._timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            self._wait_until_idle()
+            self._run(self._lifespan.startup())
+        except RequestTimeout:
             raise LifespanFailed(
                 f"lifespan startup did not complete within {self._timeout:g}s"
             ) from None
 
     def _serve(self) -> None:
         try:
-            self._loop.run_forever()
+            while (job := self._jobs.get()) is not None:
+                self._job = job
+                job.run()
+                self._job = None
         finally:
             if self._lifespan is not None:
                 self._loop.run_until_complete(self._lifespan.shutdown())
@@ -234,43 +321,6 @@ class AppClient:
                 self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
-
-    def _submit(self, coroutine: Any) -> concurrent.futures.Future[Any]:
-        context = contextvars.copy_context()
-        result: concurrent.futures.Future[Any] = concurrent.futures.Future()
-
-        def settle(task: asyncio.Task[Any]) -> None:
-            if result.cancelled():
-                return
-            if task.cancelled():
-                result.cancel()
-            elif task.exception() is not None:
-                result.set_exception(task.exception())
-            else:
-                result.set_result(task.result())
-
-        def start() -> None:
-            if not result.set_running_or_notify_cancel():
-                coroutine.close()
-                return
-            task = self._loop.create_task(coroutine)  # copies the caller's context
-            task.add_done_callback(settle)
-            result.add_done_callback(
-                lambda done: done.cancelled() and self._loop.call_soon_threadsafe(task.cancel)
-            )
-
-        self._loop.call_soon_threadsafe(context.run, start)
-        return result
-
-    def _wait_until_idle(self) -> None:
-        """After a cancel: wait a short grace period for the loop to answer. If it does not,
-        a handler blocks it: the client is ``stuck`` until the loop answers."""
-        probe: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._loop.call_soon_threadsafe(probe.set_result, None)
-        try:
-            probe.result(min(1.0, self._timeout))
-        except concurrent.futures.TimeoutError:
-            self._busy = probe
 
 
 class _Lifespan:
