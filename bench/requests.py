@@ -56,7 +56,8 @@ class Target:
     def probe(self, count: int, per_job: int) -> float:
         """Seconds per request of the audit's deterministic probe: ``_RouteCheck._send``
         (the client's send inside ``paramleak.recording()``), ``per_job`` at a time in one
-        ``AppClient.call``, as the audit checks a route: one job on the app thread."""
+        ``AppClient.call``, as ``audit()`` checks an app's routes: one job on the app
+        thread. (The pytest plugin makes one job per route.)"""
 
         def job() -> None:
             for _ in range(per_job):
@@ -68,13 +69,19 @@ class Target:
             self.client.call(job)
         return (time.perf_counter() - started) / (jobs * per_job)
 
-    def probes_per_route(self) -> int:
-        """How many requests the route's deterministic check sends (no search)."""
+    def probes_per_audit(self) -> int:
+        """How many requests ``paramleak.audit`` sends to this app in its one job on the
+        app thread, without the search (``max_examples=0``)."""
+        from paramleak._audit import check_routes
+        from paramleak._discover import WRITE_METHODS, discover
+        from paramleak._model import AppReport
+
+        routes = [r for r in discover(self.app) if r.method in WRITE_METHODS and r.params]
         self.client.sent = 0
-        self.client.call(lambda: self.check.run(0, None))
+        check_routes(self.client, routes, AppReport("bench"), max_examples=0)
         sent: int = self.client.sent
         if sent == 0:
-            raise Unexpected("the route check sent no request")
+            raise Unexpected("the audit sent no request")
         return sent
 
     def probe_status(self) -> int:
@@ -148,12 +155,13 @@ def probe_rows(settings: Settings) -> list[Row]:
     count = settings.size(200, 20)
     with target(_seed, counting=True) as t:
         status = _same_status(t)
-        per_job = t.probes_per_route()
+        per_job = t.probes_per_audit()
         measured = Rounds.run(
             settings.rounds_for(15),
             {
                 "baseline": lambda: t.raw.per_request(count),
                 "probe": lambda: t.probe(count, per_job),
+                "one job": lambda: t.probe(count, count),
             },
         )
     return [
@@ -161,14 +169,25 @@ def probe_rows(settings: Settings) -> list[Row]:
             key="probe",
             name="probe per request",
             measured="paramleak's deterministic probe (_RouteCheck._send: AppClient.send "
-            f"inside recording()), {per_job} per AppClient.call as the audit checks the route",
+            f"inside recording()), {per_job} per AppClient.call, as many as audit() sends "
+            "this app in its one job",
             baseline_name=BASELINE,
             values=measured["probe"],
             baselines=measured["baseline"],
             goal=Goal(2.0, at_most=True),
             note=f"seed app, POST {TRIGGERS}/{{id}}/run {{}}, answered {status}; "
-            f"{count} requests per round; the route's check sends {per_job}",
-        )
+            f"{count} requests per round",
+        ),
+        Row(
+            key="probe:one-job",
+            name="probe per request, one job",
+            measured=f"the same probe, all {count} in one AppClient.call: what the hand-off "
+            "to the app thread costs the row above, amortized away",
+            baseline_name=BASELINE,
+            values=measured["one job"],
+            baselines=measured["baseline"],
+            note="context: the audit of an app with more write routes comes this close",
+        ),
     ]
 
 
@@ -186,6 +205,29 @@ def _search_once(t: Target, seed: int) -> tuple[float, int]:
     return elapsed / sent, sent
 
 
+def _engine_once(t: Target, seed: int, stored: Any) -> float:
+    """Seconds per example of the same search with every request answered by ``stored``
+    (a probe made once): Hypothesis's engine and the audit's own work on each example,
+    without the app."""
+    from paramleak._audit import _RouteCheck
+
+    examples = 0
+
+    def answered(values: Any, body: Any) -> Any:
+        nonlocal examples
+        examples += 1
+        return stored
+
+    check = _RouteCheck(t.client, t.check.route, {})
+    check._send = answered  # type: ignore[method-assign]
+    started = time.perf_counter()
+    t.client.call(lambda: check._search(SEARCH_EXAMPLES, seed))
+    elapsed = time.perf_counter() - started
+    if examples == 0:
+        raise Unexpected("the search ran no example")
+    return elapsed / examples
+
+
 def search_rows(settings: Settings) -> list[Row]:
     count = settings.size(100, 20)
     sent: list[int] = []
@@ -198,9 +240,14 @@ def search_rows(settings: Settings) -> list[Row]:
 
     with target(_fix, counting=True) as t:
         status = _same_status(t)
+        stored = t.check._send(t.values, {})
         measured = Rounds.run(
             settings.rounds_for(9),
-            {"baseline": lambda: t.raw.per_request(count), "search": search},
+            {
+                "baseline": lambda: t.raw.per_request(count),
+                "search": search,
+                "engine": lambda: _engine_once(t, next(seeds), stored),
+            },
         )
     return [
         Row(
@@ -215,7 +262,17 @@ def search_rows(settings: Settings) -> list[Row]:
             goal=Goal(5.0, at_most=True),
             note=f"fixes.handler_merge.separate_path_model; baseline its run {{}} "
             f"({status}); {span(sent)} requests per search",
-        )
+        ),
+        Row(
+            key="search:engine",
+            name="Hypothesis example, no app",
+            measured="the same search with every request answered by one stored probe: "
+            "Hypothesis's engine and the audit's work per example, without the app",
+            baseline_name=BASELINE,
+            values=measured["engine"],
+            baselines=measured["baseline"],
+            note="context: what a search example costs before the app is called",
+        ),
     ]
 
 
@@ -350,7 +407,7 @@ def client_rows(settings: Settings) -> list[Row]:
 
 def _profile_probe(settings: Settings) -> None:
     with target(_seed, counting=True) as t:
-        per_job = t.probes_per_route()
+        per_job = t.probes_per_audit()
         t.probe(20, per_job)
         profiled(lambda: t.probe(settings.size(2000, 200), per_job))
 

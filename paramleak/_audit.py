@@ -96,10 +96,7 @@ def audit(
         return report  # nothing to audit: no request, not even the lifespan
     client = AppClient(app, headers=headers, timeout=timeout)
     try:
-        for route in routes:
-            check_route(
-                client, route, report, max_examples=max_examples, seed=seed, headers=headers
-            )
+        check_routes(client, routes, report, max_examples=max_examples, seed=seed, headers=headers)
     finally:
         client.close()
     return report
@@ -134,10 +131,61 @@ def check_route(
     headers: Mapping[str, str] | None = None,
 ) -> None:
     """Add the route's findings, or why it could not be checked, to ``report``."""
-    checker = _RouteCheck(client, route, headers or {})
+    check_routes(client, [route], report, max_examples=max_examples, seed=seed, headers=headers)
+
+
+def check_routes(
+    client: AppClient,
+    routes: list[RouteInfo],
+    report: AppReport,
+    *,
+    max_examples: int = 25,
+    seed: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """``check_route`` for each route, in order, as one job on the client's app thread: the
+    checks' requests make no hop between threads.
+
+    A handler that blocks the app's loop past the timeout ends the job: the route under way
+    is unchecked (a timeout), and the routes after it go on in a new job, which finds the
+    app still busy until the handler returns.
+    """
+    remaining = list(routes)
+    while remaining:
+        parts: list[AppReport] = []
+
+        def job(todo: list[RouteInfo] = remaining, parts: list[AppReport] = parts) -> None:
+            for route in todo:
+                if client.gave_up:
+                    return  # the caller has moved on: add nothing more
+                part = AppReport(report.target)
+                _check_here(client, route, part, max_examples, seed, headers or {})
+                parts.append(part)
+
+        try:
+            client.call(job)
+        except RequestTimeout as timeout:
+            finished = parts[: len(parts)]  # the job may still append: what it had done
+            _merge(report, finished)
+            stuck = remaining[len(finished)]
+            report.unchecked.append(Unchecked(stuck.method, stuck.template, f"timeout: {timeout}"))
+            remaining = remaining[len(finished) + 1 :]
+        else:
+            _merge(report, parts)
+            return
+
+
+def _check_here(
+    client: AppClient,
+    route: RouteInfo,
+    report: AppReport,
+    max_examples: int,
+    seed: int | None,
+    headers: Mapping[str, str],
+) -> None:
+    checker = _RouteCheck(client, route, headers)
     try:
-        # One job on the app thread: the check's requests make no hop between threads.
-        findings, unchecked = client.call(lambda: checker.run(max_examples, seed))
+        findings, unchecked = checker.run(max_examples, seed)
     except RequestTimeout as timeout:
         findings, unchecked = [], f"timeout: {timeout}"
     except Exception as error:  # the route's schema or the app broke the audit itself
@@ -147,6 +195,13 @@ def check_route(
         report.unchecked.append(Unchecked(route.method, route.template, unchecked))
     else:
         report.routes_checked += 1
+
+
+def _merge(report: AppReport, parts: list[AppReport]) -> None:
+    for part in parts:
+        report.findings.extend(part.findings)
+        report.unchecked.extend(part.unchecked)
+        report.routes_checked += part.routes_checked
 
 
 class _RouteCheck:

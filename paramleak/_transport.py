@@ -33,6 +33,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -109,7 +110,9 @@ class AppClient:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._job: _Job | None = None  # the job the app thread runs
         self._abandoned: _Job | None = None  # the job the caller gave up on
-        self._since: float | None = None  # when the request under way started (monotonic)
+        # The request under way on the app thread, and when it started (monotonic).
+        self._under_way: tuple[float, asyncio.Task[Any]] | None = None
+        self._expired: asyncio.Task[Any] | None = None  # a request cancelled for its time
         self._headers = [
             (b"host", b"paramleak.test"),
             *(
@@ -137,6 +140,12 @@ class AppClient:
         if self._abandoned is not None and self._abandoned.future.done():
             self._abandoned = None
         return self._abandoned is not None
+
+    @property
+    def gave_up(self) -> bool:
+        """On the app thread: whether the caller gave up on the job under way."""
+        job = self._job
+        return job is not None and job.abandoned and threading.get_ident() == self._thread.ident
 
     def call(self, fn: Callable[[], T]) -> T:
         """``fn()`` on the app thread, where its ``send`` calls cost no thread hop.
@@ -178,51 +187,62 @@ class AppClient:
         self._thread.join(0 if stuck else 2 * self._timeout + 1)
 
     def _wait(self, job: _Job) -> Any:
-        """The job's result. While it runs, look in on it: a request under way for longer
-        than the timeout (plus a grace period for the loop to cancel it) blocks the loop,
-        and the job is abandoned."""
+        """The job's result, watching the request under way: when it has run for the
+        timeout, ask the loop to cancel it; if it is still under way a grace period later,
+        it blocks the loop, and the job is abandoned.
+
+        The caller sleeps until then: waking it on a tick would cost the app thread the
+        GIL each time (a tick of 50 ms made every request 15% slower), and a timer per
+        request would cost the loop.
+        """
         grace = min(1.0, self._timeout)
-        tick = min(0.05, self._timeout)
+        asked: asyncio.Task[Any] | None = None
         while True:
+            under_way = self._under_way
+            left = self._timeout
+            if under_way is not None and self._job is job:
+                since, task = under_way
+                elapsed = time.monotonic() - since
+                if elapsed >= self._timeout + grace:
+                    job.abandoned = True
+                    self._abandoned = job
+                    raise RequestTimeout(f"no answer within {self._timeout:g}s")
+                if elapsed >= self._timeout:
+                    if asked is not task:
+                        asked = task
+                        with suppress(RuntimeError):  # the loop closed meanwhile
+                            self._loop.call_soon_threadsafe(self._expire, task)
+                    left = self._timeout + grace - elapsed
+                else:
+                    left = self._timeout - elapsed
             try:
-                return job.future.result(tick)
+                return job.future.result(left)
             except concurrent.futures.TimeoutError:
                 pass
-            since = self._since
-            if (
-                self._job is job
-                and since is not None
-                and time.monotonic() - since > self._timeout + grace
-            ):
-                job.abandoned = True
-                self._abandoned = job
-                raise RequestTimeout(f"no answer within {self._timeout:g}s")
+
+    def _expire(self, task: asyncio.Task[Any]) -> None:
+        """On the loop: cancel a request that outlived the timeout, if it still runs."""
+        if not task.done():
+            self._expired = task
+            task.cancel()
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """On the app thread: run the loop until ``coroutine`` is done, cancelling it when
-        the timeout passes (``RequestTimeout``)."""
+        """On the app thread: run the loop until ``coroutine`` is done; ``RequestTimeout``
+        if the caller had it cancelled for outliving the timeout."""
         if self._job is not None and self._job.abandoned:
             coroutine.close()
             raise RequestTimeout("the caller gave up on this job after a request timed out")
         task = self._loop.create_task(coroutine)
-        expired = False
-
-        def expire() -> None:
-            nonlocal expired
-            expired = True
-            task.cancel()
-
-        timer = self._loop.call_later(self._timeout, expire)
-        self._since = time.monotonic()
+        self._under_way = (time.monotonic(), task)
         try:
             return self._loop.run_until_complete(task)
         except asyncio.CancelledError:
-            if expired:
+            if self._expired is task:
                 raise RequestTimeout(f"no answer within {self._timeout:g}s") from None
             raise
         finally:
-            self._since = None
-            timer.cancel()
+            self._under_way = None
+            self._expired = None
 
     async def _call(
         self, method: str, target: str, body: bytes | None, errors: list[Exception]

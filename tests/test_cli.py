@@ -385,7 +385,7 @@ def test_an_audit_that_raises_on_a_route_reports_it_unchecked(
     def exploding(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("probe exploded")
 
-    monkeypatch.setattr(paramleak._audit, "check_route", exploding)
+    monkeypatch.setattr(paramleak._audit, "check_routes", exploding)
     result = in_process("audit", SEED, *FAST, "--format", "json")
 
     assert result.code == 1
