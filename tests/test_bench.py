@@ -182,13 +182,16 @@ def test_quick_leaves_out_the_suite_unless_named() -> None:
     assert [m.key for m in _cli.chosen(["suite", "probe"], quick=True)] == ["probe", "suite"]
 
 
-def test_the_probe_row_measures_both_sides_of_each_round() -> None:
-    """The cheapest row, for real, with tiny rounds: its shape, never its speed."""
-    (found,) = probe_rows(Settings(rounds=2, quick=True))
-    assert found.key == "probe"
-    assert found.error is None
-    assert len(found.values) == len(found.baselines) == 2
-    assert all(v > 0 for v in (*found.values, *found.baselines))
+def test_the_probe_rows_measure_both_sides_of_each_round() -> None:
+    """The cheapest rows, for real, with tiny rounds: their shape, never their speed."""
+    found, one_job = probe_rows(Settings(rounds=2, quick=True))
+    assert (found.key, one_job.key) == ("probe", "probe:one-job")
+    for measured in (found, one_job):
+        assert measured.error is None
+        assert len(measured.values) == len(measured.baselines) == 2
+        assert all(v > 0 for v in (*measured.values, *measured.baselines))
     assert found.goal == Goal(2.0, at_most=True)
     assert found.status in ("met", "missed")
+    assert one_job.goal is None
+    assert one_job.status == "n/a"
     assert "answered 400" in found.note
