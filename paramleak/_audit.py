@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 import json
 import uuid
 from collections.abc import Mapping
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from paramleak._discover import WRITE_METHODS, RouteInfo, discover
+from paramleak._discover import WRITE_METHODS, RouteInfo, discover, handler_source
 from paramleak._model import AppReport, Finding, FindingKind, ProbeRequest, Unchecked
 from paramleak._observe import Validation, is_armed, recording
 from paramleak._schema import field_schema as _schema_of_field
@@ -386,7 +385,7 @@ class _RouteCheck:
             taken = f"rejected it ({', '.join(errors)})" if errors else "accepted it"
             what = f"{leak.param}={probe.values[leak.param]!r} reached {v.schema}, which {taken}"
         names = "; the response names it" if leak.param in probe.response.text else ""
-        source_file, source_line = _source(self.route.endpoint)
+        source_file, source_line = handler_source(self.route.endpoint)
         return Finding(
             method=self.route.method,
             route=self.route.template,
@@ -498,24 +497,3 @@ def field_schema(schema_type: Any, name: str) -> dict[str, Any] | None:
 @functools.lru_cache(maxsize=512)
 def _cached_field_schema(schema_type: Any, name: str) -> dict[str, Any] | None:
     return _schema_of_field(schema_type, name)
-
-
-def _source(endpoint: Any) -> tuple[str | None, int | None]:
-    """Where the route's handler is defined, for SARIF and the table."""
-    try:
-        return _cached_source(endpoint)
-    except TypeError:  # an unhashable endpoint
-        return _find_source(endpoint)
-
-
-@functools.lru_cache(maxsize=1024)
-def _cached_source(endpoint: Any) -> tuple[str | None, int | None]:
-    return _find_source(endpoint)
-
-
-def _find_source(endpoint: Any) -> tuple[str | None, int | None]:
-    try:
-        target = inspect.unwrap(endpoint)
-        return inspect.getsourcefile(target), inspect.getsourcelines(target)[1]
-    except (TypeError, OSError):
-        return None, None

@@ -28,7 +28,6 @@ is configured, before the root conftest files are imported.
 from __future__ import annotations
 
 import importlib
-import inspect
 import os
 import sys
 import traceback
@@ -325,7 +324,14 @@ class ParamleakRoute(pytest.Function, _ParsedNodeId):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         if self._location is None:
-            self._location = _source(self.route.endpoint) or (self.path, None)
+            from paramleak._discover import handler_source
+
+            found, line = handler_source(self.route.endpoint)
+            # pytest's locations count lines from 0.
+            if found is not None and line is not None:
+                self._location = (found, line - 1)
+            else:
+                self._location = (self.path, None)
         path, line = self._location
         return path, line, self.name
 
@@ -474,14 +480,3 @@ def _relative(path: str, config: pytest.Config) -> str:
         return str(Path(path).relative_to(config.rootpath))
     except ValueError:
         return path
-
-
-def _source(endpoint: Any) -> tuple[str, int] | None:
-    """The handler's file and 0-based line, for the item's location."""
-    try:
-        target = inspect.unwrap(endpoint)
-        path = inspect.getsourcefile(target)
-        line = inspect.getsourcelines(target)[1]
-    except (TypeError, OSError):
-        return None
-    return (path, line - 1) if path else None

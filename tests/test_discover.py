@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import inspect
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Path
 from pydantic import BaseModel
@@ -11,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
-from paramleak._discover import RouteInfo, discover
+from paramleak._discover import RouteInfo, discover, handler_source
 
 
 class Rename(BaseModel):
@@ -107,3 +109,45 @@ def test_every_method_of_a_route_is_its_own_entry_in_a_stable_order() -> None:
 
     labels = [route.label for route in discover(app) if route.params]
     assert labels == ["DELETE /x/{x_id}", "PUT /x/{x_id}"]
+
+
+def _handler_factory(n: int) -> Any:
+    async def handle(item_id: str) -> dict[str, int]:
+        return {"n": n}
+
+    return handle
+
+
+def _logged(fn: Any) -> Any:
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return await fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_logged
+async def decorated(item_id: str) -> None: ...
+
+
+def test_handler_source_is_the_handlers_first_line_the_same_as_inspect_gives() -> None:
+    for handler in (decorated, _handler_factory(1), by_label):
+        target = inspect.unwrap(handler)
+        expected = (inspect.getsourcefile(target), inspect.getsourcelines(target)[1])
+        assert handler_source(handler) == expected
+    assert handler_source(decorated)[0] == __file__
+
+
+def test_handlers_from_one_factory_share_one_location() -> None:
+    first, second = _handler_factory(1), _handler_factory(2)
+    assert first is not second
+    assert handler_source(first) == handler_source(second)
+    assert handler_source(first)[1] == _handler_factory.__code__.co_firstlineno + 1
+
+
+def test_handler_source_without_python_source_is_none() -> None:
+    assert handler_source(len) == (None, None)
+    assert handler_source(functools.partial(len)) == (None, None)
+    exec_scope: dict[str, Any] = {}
+    exec("async def made(item_id: str) -> None: ...", exec_scope)
+    assert handler_source(exec_scope["made"]) == (None, None)
