@@ -1,7 +1,8 @@
 """The reliability figures the README shows, as the tests themselves measured them.
 
 ``python -m tests.figures [--profile default|ci|thorough] [--markdown]`` runs four test modules
-in-process (pytest-xdist as configured) and reads the user properties their tests record:
+in-process (in one process with ``ci``, else pytest-xdist as configured) and reads the user
+properties their tests record:
 
 - ``tests/test_bad_input.py``: per (case, variant), the status, whether the answer was the
   tabled one, whether the store changed;
@@ -12,7 +13,8 @@ in-process (pytest-xdist as configured) and reads the user properties their test
 
 It prints them (a table, or with ``--markdown`` the block the README embeds) and exits 0 only
 if every test passed and the figures are what the contract demands; else 1, with a one-line
-reason on stderr. The ``ci`` profile is derandomized: a rerun gives the same figures.
+reason on stderr. The ``ci`` profile is derandomized and runs in one process, in one order: a
+rerun gives the same figures.
 """
 
 from __future__ import annotations
@@ -306,6 +308,11 @@ def run_tests(profile: str) -> tuple[int, list[Record]]:
     os.environ["HYPOTHESIS_PROFILE"] = profile  # read by conftest.py, here and in workers
     collector = Collector()
     args = [str(ROOT / "tests" / name) for name in TEST_FILES]
+    if profile == "ci":
+        # One process, one order: besides its derandomized seed, Hypothesis draws constants
+        # from the project's modules already imported, so under pytest-xdist the counts
+        # would depend on which tests a worker happened to run first.
+        args += ["-n", "0"]
     with contextlib.redirect_stdout(sys.stderr):
         code = pytest.main([*args, "-q", "-p", "no:cacheprovider"], plugins=[collector])
     return int(code), collector.records
