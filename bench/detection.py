@@ -32,7 +32,7 @@ from bench._core import (
     run_timed,
     span,
 )
-from bench._profile import profiled, profiled_process
+from bench._profile import profiled_audit, profiled_process
 from external._cli import free_port
 
 CHECK = "positive_data_acceptance"
@@ -253,7 +253,7 @@ def process_rows(settings: Settings) -> list[Row]:
 
 def _profile_detection(settings: Settings) -> None:
     paramleak_in_process()
-    profiled(lambda: [paramleak_in_process() for _ in range(settings.size(10, 2))])
+    profiled_audit(_seed(), rounds=settings.size(10, 2))
 
 
 def _profile_process(settings: Settings) -> None:

@@ -23,7 +23,7 @@ from bench._core import (
     median,
     run_timed,
 )
-from bench._profile import profiled, profiled_process
+from bench._profile import profiled_audit, profiled_process
 
 SMALL, LARGE = 100, 1000
 ROUTES_TARGET = "bench._targets:thousand_routes()"
@@ -212,8 +212,11 @@ def suite_rows(settings: Settings) -> list[Row]:
 
 
 def _profile_routes(settings: Settings) -> None:
+    arm()
+    from bench._targets import routes_app
+
     audit_routes(SMALL)
-    profiled(lambda: audit_routes(LARGE))
+    profiled_audit(routes_app(LARGE))
 
 
 def _profile_xdist(settings: Settings) -> None:

@@ -5,12 +5,14 @@ No test here asserts a duration: the bench reports speed, the tests check its bo
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
-from bench import _cli, detection, scale
+from bench import ROOT, _cli, detection, scale
 from bench._core import INSTALL_HINT, Goal, Rounds, Row, Settings, failed, median, ratio, span
+from bench._profile import by_package, package
 from bench._table import cells, markdown, rich_table, seconds, times
 from bench.requests import probe_rows
 
@@ -195,3 +197,30 @@ def test_the_probe_rows_measure_both_sides_of_each_round() -> None:
     assert one_job.goal is None
     assert one_job.status == "n/a"
     assert "answered 400" in found.note
+
+
+class _Frame:
+    def __init__(self, file_path: str | None, self_time: float, *children: _Frame) -> None:
+        self.file_path = file_path
+        self.total_self_time = self_time
+        self.children = list(children)
+
+
+def test_profile_time_is_summed_by_package_with_built_ins_counted_to_their_caller() -> None:
+    site = "/venv/lib/python3.11/site-packages"
+    assert package(f"{site}/hypothesis/core.py") == "hypothesis"
+    assert package(str(ROOT / "paramleak" / "_audit.py")) == "paramleak"
+    assert package(json.__file__) == "python (standard library)"
+    assert package("<built-in>") == package(None) == "built-in"
+
+    tree = _Frame(
+        str(ROOT / "paramleak" / "_audit.py"),
+        1.0,
+        _Frame(f"{site}/hypothesis/core.py", 6.0, _Frame("<built-in>", 2.0)),
+        _Frame("<built-in>", 1.0),
+    )
+    assert by_package(tree).splitlines() == [
+        "time by package (self time; built-ins count to their caller):",
+        "   80.0%  hypothesis",
+        "   20.0%  paramleak",
+    ]
