@@ -165,4 +165,8 @@ def _find_source(target: Any) -> tuple[str | None, int | None]:
         line = inspect.findsource(target)[1] + 1
     except (TypeError, OSError):
         return None, None
+    if path is None or (path.startswith("<") and path.endswith(">")):
+        # Code compiled from a string ("<string>", "<stdin>"): no file to point at, and every
+        # exec'd string shares the name, so Python 3.13's cached text may be another's.
+        return None, None
     return path, line

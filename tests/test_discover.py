@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Path
@@ -151,3 +152,18 @@ def test_handler_source_without_python_source_is_none() -> None:
     exec_scope: dict[str, Any] = {}
     exec("async def made(item_id: str) -> None: ...", exec_scope)
     assert handler_source(exec_scope["made"]) == (None, None)
+
+
+def test_handler_source_of_code_from_a_string_is_none_even_when_linecache_has_text() -> None:
+    # Python 3.13 caches the text of exec'd strings; every one is "<string>", so the text may
+    # be another string's, and there is no file to point at. The same, on every version:
+    name = "<paramleak-test-handler>"
+    text = "async def made(item_id: str) -> None: ...\n"
+    linecache.cache[name] = (len(text), None, [text], name)
+    try:
+        exec_scope: dict[str, Any] = {}
+        exec(compile(text, name, "exec"), exec_scope)
+        assert inspect.findsource(exec_scope["made"])[1] == 0  # inspect does find text
+        assert handler_source(exec_scope["made"]) == (None, None)
+    finally:
+        del linecache.cache[name]
