@@ -48,12 +48,17 @@ def fix_app() -> FastAPI:
     return separate_path_model.create_app()
 
 
-def routes_app(count: int) -> FastAPI:
+def routes_app(count: int, *, leaks: bool = True) -> FastAPI:
     from tests.hostile.many_routes import create_app
 
-    return create_app(count)
+    return create_app(count, leaks=leaks)
 
 
 def thousand_routes() -> FastAPI:
     """The 1,000-route app, as a factory the pytest plugin can name (``...:thousand_routes()``)."""
     return routes_app(1000)
+
+
+def thousand_correct_routes() -> FastAPI:
+    """The same 1,000 routes, none leaking: the gate's every green push."""
+    return routes_app(1000, leaks=False)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from pathlib import Path
 
 import pytest
 
@@ -146,6 +148,33 @@ def test_pytest_summary_counts() -> None:
         "error": 1,
     }
     assert scale.counts("") == {}
+
+
+def test_the_plugin_rows_set_their_bytecode_environment_instead_of_inheriting_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    bytecode = scale.Bytecode(tmp_path)
+    assert bytecode.cached["PYTHONPYCACHEPREFIX"] == str(tmp_path)
+    assert "PYTHONDONTWRITEBYTECODE" not in bytecode.cached
+    assert bytecode.uncached["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert "PYTHONPYCACHEPREFIX" not in bytecode.uncached
+    for env in (bytecode.cached, bytecode.uncached):
+        assert str(ROOT) in env["PYTHONPATH"].split(os.pathsep)
+
+
+def test_the_correct_routes_app_is_the_same_routes_with_no_leak() -> None:
+    """The xdist rows' two targets differ only in the leaks, as their expected counts say."""
+    import paramleak
+    from bench._targets import routes_app
+
+    leaking, correct = (
+        paramleak.audit(routes_app(20, leaks=leaks), max_examples=2, seed=0)
+        for leaks in (True, False)
+    )
+    assert leaking.routes_checked == correct.routes_checked == 20
+    assert (len(leaking.findings), len(correct.findings)) == (10, 0)
+    assert scale._EXPECTED[scale.CORRECT_TARGET] == {"passed": scale.LARGE}
 
 
 @pytest.mark.parametrize(
