@@ -50,7 +50,8 @@ exit status:
      without credentials, a timeout, an exception or a 5xx unrelated to params
   2  usage error, or a target that does not import, is not an app with routes (a bare ASGI
      callable lists none to audit), or does not start: its lifespan startup fails or takes
-     longer than --timeout (one line saying why; nothing is audited)
+     longer than --timeout (one line saying why; nothing is audited); with --require-routes,
+     also an app with nothing to audit (one line; no report is written)
 
 Each app is served as a server would serve it: its lifespan starts before the first request
 and shuts down after the last, and lifespan state reaches every request.
@@ -146,6 +147,12 @@ def _parser() -> _Parser:
         help="per request; a route that times out is reported unchecked (default: 10)",
     )
     audit.add_argument(
+        "--require-routes",
+        action="store_true",
+        help="an app with nothing to audit (no write route with path params) is an error "
+        "(exit 2), not a pass: for a gate that must not go green on the wrong app",
+    )
+    audit.add_argument(
         "--format", choices=FORMATS, default="table", help="report format (default: table)"
     )
     audit.add_argument(
@@ -232,13 +239,20 @@ def _audit_command(args: argparse.Namespace) -> int:
     apps = [(target, _load(target, factory=args.factory)) for target in args.targets]
     reports = [_audit_app(target, app, options) for target, app in apps]
 
-    for report in reports:
-        if report.routes_checked == 0 and not report.findings and not report.unchecked:
-            print(
-                f"paramleak: {report.target}: nothing to audit: no write route "
-                "(POST, PUT, PATCH, DELETE) has path params, so no route was audited",
-                file=sys.stderr,
-            )
+    empty = [
+        report
+        for report in reports
+        if report.routes_checked == 0 and not report.findings and not report.unchecked
+    ]
+    for report in empty:
+        message = (
+            f"paramleak: {report.target}: nothing to audit: no write route "
+            "(POST, PUT, PATCH, DELETE) has path params, so no route was audited"
+        )
+        if args.require_routes:
+            # Before any report is written: a gate on the wrong app must not leave one behind.
+            raise UsageError(f"{message} (--require-routes)")
+        print(message, file=sys.stderr)
     text = _render(reports, args.format, to_file=output is not None)
     if output is None:
         sys.stdout.write(text)

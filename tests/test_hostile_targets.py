@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -485,6 +486,54 @@ def test_an_app_without_write_routes_with_path_params_says_nothing_was_audited(
         assert "0 routes checked in 1 app" in result.out
 
 
+@pytest.fixture
+def unrecorded(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``paramleak`` in-process like ``cli``, without recording a verdict: for runs of
+    several targets, which the figures' table of one target per run cannot show."""
+    monkeypatch.chdir(ROOT)
+
+    def run(*args: str) -> Result:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def test_require_routes_makes_nothing_to_audit_an_error_and_writes_no_report(
+    unrecorded: Run, tmp_path: Path
+) -> None:
+    output = tmp_path / "paramleak.sarif"
+    result = unrecorded(
+        "audit",
+        "repro.handler_merge:app",
+        "tests.hostile.no_write_routes:app",
+        "--require-routes",
+        "--format",
+        "sarif",
+        "--output",
+        str(output),
+        *FAST,
+    )
+
+    assert result.code == 2
+    assert result.out == ""
+    assert one_line(result.err) == (
+        "paramleak: tests.hostile.no_write_routes:app: nothing to audit: no write route "
+        "(POST, PUT, PATCH, DELETE) has path params, so no route was audited (--require-routes)"
+    )
+    assert not output.exists()
+
+
+def test_require_routes_changes_nothing_for_an_app_with_routes_to_audit(unrecorded: Run) -> None:
+    args = ("audit", "repro.handler_merge:app", "--format", "json", *FAST)
+    with_switch, without = unrecorded(*args, "--require-routes"), unrecorded(*args)
+
+    assert (with_switch.code, with_switch.err) == (without.code, without.err) == (1, "")
+    assert with_switch.json["summary"] == without.json["summary"]
+    assert with_switch.json["summary"]["findings"] >= 1  # the seed's leak
+
+
 def test_the_help_says_what_each_hostile_target_exits_with(cli: Run) -> None:
     result = cli("audit", "--help")
 
@@ -493,3 +542,4 @@ def test_the_help_says_what_each_hostile_target_exits_with(cli: Run) -> None:
     assert "its lifespan startup fails or takes longer than --timeout" in text
     assert "a bare ASGI callable lists none to audit" in text
     assert "has nothing to audit, and a line on stderr says so" in text
+    assert "with --require-routes, also an app with nothing to audit" in text
