@@ -54,6 +54,8 @@ MAX_EXAMPLES_OPTION = "--paramleak-max-examples"
 MAX_EXAMPLES_INI = "paramleak_max_examples"
 SEED_OPTION = "--paramleak-seed"
 SEED_INI = "paramleak_seed"
+REQUIRE_ROUTES_OPTION = "--paramleak-require-routes"
+REQUIRE_ROUTES_INI = "paramleak_require_routes"
 HEADERS_FIXTURE = "paramleak_headers"
 OVERRIDES_FIXTURE = "paramleak_dependency_overrides"
 DEFAULT_MAX_EXAMPLES = 25
@@ -68,6 +70,7 @@ class _Settings:
     targets: tuple[str, ...]
     max_examples: int
     seed: int | None
+    require_routes: bool = False
 
 
 _SETTINGS = pytest.StashKey[_Settings]()
@@ -102,7 +105,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="Seed the Hypothesis search, for a reproducible run.",
     )
+    group.addoption(
+        REQUIRE_ROUTES_OPTION,
+        action="store_true",
+        default=None,
+        dest=REQUIRE_ROUTES_INI,
+        help="An app with nothing to audit (no write route with path params) is a collection "
+        "error, not zero items: a gate on the wrong app does not pass.",
+    )
     parser.addini(APPS_INI, "Apps to audit, MODULE:ATTR, one per line.", type="linelist")
+    parser.addini(
+        REQUIRE_ROUTES_INI,
+        "An app with nothing to audit is a collection error (default false).",
+        type="bool",
+        default=False,
+    )
     for name, help_text in (
         (MAX_EXAMPLES_INI, f"Hypothesis examples per route (default {DEFAULT_MAX_EXAMPLES})."),
         (SEED_INI, "Seed the Hypothesis search."),
@@ -136,6 +153,9 @@ def pytest_configure(config: pytest.Config) -> None:
         targets=_targets(config, config.option),
         max_examples=max_examples,
         seed=_int_setting(config, SEED_INI),
+        require_routes=bool(
+            config.getoption(REQUIRE_ROUTES_INI) or config.getini(REQUIRE_ROUTES_INI)
+        ),
     )
     config.stash[_SETTINGS] = settings
     if settings.targets:
@@ -203,6 +223,11 @@ class ParamleakApp(pytest.Collector):
                     app=app,
                     route=route,
                 )
+        if not items and self.config.stash[_SETTINGS].require_routes:
+            self._fail(
+                "nothing to audit: no write route (POST, PUT, PATCH, DELETE) has path params "
+                f"({REQUIRE_ROUTES_INI})"
+            )
         return list(items.values())
 
     def _load(self) -> Any:

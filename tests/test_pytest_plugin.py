@@ -151,6 +151,57 @@ def test_ini_key_names_the_apps(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["paramleak: correct_ini:app (max examples 3, seed 7)"])
 
 
+# Reads only: nothing for the audit to check.
+NO_WRITE_ROUTES = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/v1/code/triggers/{trigger_id}")
+def get(trigger_id: str) -> dict[str, str]:
+    return {"trigger_id": trigger_id}
+"""
+
+NOTHING_TO_AUDIT = (
+    "paramleak app reads_only:app: nothing to audit: no write route (POST, PUT, PATCH, "
+    "DELETE) has path params (paramleak_require_routes)"
+)
+
+
+def test_an_app_with_nothing_to_audit_gives_no_item(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(reads_only=NO_WRITE_ROUTES)
+    result = pytester.runpytest(*FAST, "--paramleak-app", "reads_only:app")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result.assert_outcomes()
+
+
+@pytest.mark.parametrize("how", ["flag", "ini"])
+def test_require_routes_makes_an_app_with_nothing_to_audit_a_collection_error(
+    pytester: pytest.Pytester, how: str
+) -> None:
+    pytester.makepyfile(reads_only=NO_WRITE_ROUTES)
+    if how == "flag":
+        args: tuple[str, ...] = ("--paramleak-require-routes",)
+    else:
+        pytester.makeini("[pytest]\nparamleak_require_routes = true\n")
+        args = ()
+    result = pytester.runpytest(*FAST, "--paramleak-app", "reads_only:app", *args)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([NOTHING_TO_AUDIT])
+
+
+def test_require_routes_changes_nothing_for_an_app_with_routes(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(correct_required=app_source(CORRECT))
+    result = pytester.runpytest(
+        *FAST, "--paramleak-app", "correct_required:app", "--paramleak-require-routes"
+    )
+    result.assert_outcomes(passed=2)
+
+
 def test_flag_wins_over_the_ini_key(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(correct_flag=app_source(CORRECT))
     pytester.makeini("[pytest]\nparamleak_apps = missing_module_in_ini:app\n")
