@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import math
 import sys
 import threading
 import time
@@ -269,7 +270,7 @@ def search_rows(settings: Settings) -> list[Row]:
     def baseline() -> float:
         """The requests of the last search, as bare ASGI calls, repeated to ``count``."""
         searched = list(t.client.requests)
-        return replay(t.app, t.raw.loop, searched * -(-count // len(searched)))
+        return replay(t.app, t.raw.loop, searched * math.ceil(count / len(searched)))
 
     with target(_fix, counting=True) as t:
         stored = t.check._send(t.values, {})

@@ -70,7 +70,7 @@ class _Settings:
     targets: tuple[str, ...]
     max_examples: int
     seed: int | None
-    require_routes: bool = False
+    require_routes: bool
 
 
 _SETTINGS = pytest.StashKey[_Settings]()

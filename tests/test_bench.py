@@ -164,7 +164,7 @@ def test_the_plugin_rows_set_their_bytecode_environment_instead_of_inheriting_it
 
 
 def test_the_correct_routes_app_is_the_same_routes_with_no_leak() -> None:
-    """The xdist rows' two targets differ only in the leaks, as their expected counts say."""
+    """The xdist rows' two targets differ only in the leaks."""
     import paramleak
     from bench._targets import routes_app
 
@@ -174,7 +174,6 @@ def test_the_correct_routes_app_is_the_same_routes_with_no_leak() -> None:
     )
     assert leaking.routes_checked == correct.routes_checked == 20
     assert (len(leaking.findings), len(correct.findings)) == (10, 0)
-    assert scale._EXPECTED[scale.CORRECT_TARGET] == {"passed": scale.LARGE}
 
 
 @pytest.mark.parametrize(

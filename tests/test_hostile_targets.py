@@ -31,27 +31,33 @@ FAST = ("--max-examples", "3")
 
 
 @pytest.fixture
-def cli(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-) -> Run:
-    """``paramleak`` in-process, from the repository root (targets import from there). Each
-    audit's target, verdict and exit status is recorded as a ``paramleak_run`` user property
-    (tests/figures.py reads them)."""
+def unrecorded(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``paramleak`` in-process, from the repository root (targets import from there)."""
     monkeypatch.chdir(ROOT)
 
     def run(*args: str) -> Result:
         code = main(list(args))
         out, err = capsys.readouterr()
-        result = Result(code, out, err)
+        return Result(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def cli(unrecorded: Run, request: pytest.FixtureRequest) -> Run:
+    """``unrecorded``, with each audit's target, verdict and exit status recorded as a
+    ``paramleak_run`` user property (tests/figures.py reads them; its table shows one
+    target per run, so runs of several targets use ``unrecorded``)."""
+
+    def run(*args: str) -> Result:
+        result: Result = unrecorded(*args)
         if args[0] == "audit" and not args[1].startswith("-"):
             seen = {
                 "target": args[1],
                 "credentials": "--header" in args,
-                "exit": code,
+                "exit": result.code,
                 "verdict": verdict(result),
-                "clean": code == 0 and not err,
+                "clean": result.code == 0 and not result.err,
             }
             request.node.user_properties.append(("paramleak_run", seen))
         return result
@@ -484,20 +490,6 @@ def test_an_app_without_write_routes_with_path_params_says_nothing_was_audited(
         assert result.json["summary"]["routes_checked"] == 0
     else:
         assert "0 routes checked in 1 app" in result.out
-
-
-@pytest.fixture
-def unrecorded(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``paramleak`` in-process like ``cli``, without recording a verdict: for runs of
-    several targets, which the figures' table of one target per run cannot show."""
-    monkeypatch.chdir(ROOT)
-
-    def run(*args: str) -> Result:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-
-    return run
 
 
 def test_require_routes_makes_nothing_to_audit_an_error_and_writes_no_report(
